@@ -1,0 +1,8 @@
+export { databaseUrl } from "./config";
+export { ensureDatabase } from "./create-database";
+export { migrate } from "./migrate";
+export type { MigrateOptions, MigrateResult, MigrateLogLevel, MigrationError } from "./migrate";
+// The client factory, schema.prisma's enums (values and types) and the model types.
+export * from "./prisma";
+export { createPool } from "./pg";
+export type { PoolOptions } from "./pg";

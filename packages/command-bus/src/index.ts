@@ -1,0 +1,11 @@
+export {
+  CommandBus,
+  CommandInfrastructureError,
+  type AggregateRegistration,
+  type BusRejection,
+  type CommandBusOptions,
+  type CommandEnvelope,
+  type DispatchResult,
+  type EnvelopeMeta,
+} from "./command-bus";
+export { payloadHash, streamIdFor } from "./payload-hash";

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import type { FamilyEvent } from "@coop/domain";
+import { enrolled, recorded } from "../test-kit/events";
+import { evolveFamilyView, type FamilyViewRow } from "./family-detail.projection";
+
+function fold(events: (FamilyEvent | { type: string; data: unknown })[]): FamilyViewRow {
+  let row: FamilyViewRow | null = null;
+  events.forEach((e, i) => {
+    row = evolveFamilyView(row, recorded(e, { version: i + 1 }));
+  });
+  return row!;
+}
+
+const payment = (paidOn: string, dueOn: string | null, amountCents = 1_000, transactionId = paidOn): FamilyEvent => ({
+  type: "PaymentReceived",
+  data: { amountCents, paidOn, dueOn, method: "CARD", transactionId },
+});
+
+describe("evolveFamilyView", () => {
+  it("creates the row on enrollment from the first guardian", () => {
+    const row = evolveFamilyView(null, recorded(enrolled(), { version: 1, recordedAt: "2026-02-03T04:05:06.789Z" }));
+    expect(row).toMatchObject({
+      familyName: "Martinez family",
+      status: "ENROLLED",
+      enrollmentDate: "2025-09-01",
+      parentName: "Maria Martinez",
+      email: "maria@example.org",
+      phone: "+1 555-0100",
+      children: [],
+      childrenCount: 0,
+      oldestChildBirthDate: null,
+      totalPaidCents: 0,
+      paymentCount: 0,
+      engagementScore: 0,
+      riskScore: 0,
+      riskTier: "LOW",
+      riskFactors: null,
+      searchText: "Martinez family",
+      version: 1,
+    });
+    expect(row.guardians).toHaveLength(2);
+    expect(row.updatedAt.toISOString()).toBe("2026-02-03T04:05:06.789Z");
+  });
+
+  it("appends children in order, tracks the earliest birth date and the search text", () => {
+    const row = fold([
+      enrolled(),
+      { type: "ChildAdded", data: { childName: "Lucia", birthDate: "2015-05-01" } },
+      { type: "ChildAdded", data: { childName: "Pablo", birthDate: "2012-01-09" } },
+      { type: "ChildAdded", data: { childName: "Ines", birthDate: "2019-12-31" } },
+    ]);
+    expect(row.children).toEqual([
+      { name: "Lucia", birthDate: "2015-05-01" },
+      { name: "Pablo", birthDate: "2012-01-09" },
+      { name: "Ines", birthDate: "2019-12-31" },
+    ]);
+    expect(row.childrenCount).toBe(3);
+    expect(row.oldestChildBirthDate).toBe("2012-01-09");
+    expect(row.searchText).toBe("Martinez family\nLucia\nPablo\nInes");
+    expect(row.version).toBe(4);
+  });
+
+  it("totals payments, keeps the latest paidOn whatever the order, and counts late days", () => {
+    const row = fold([
+      enrolled(),
+      payment("2025-03-10", "2025-03-01", 500, "a"), // 9 days late
+      payment("2025-01-05", null, 700, "b"), // no due date: on time
+      payment("2025-02-01", "2025-02-01", 300, "c"), // on the day: on time
+      payment("2025-02-20", "2025-02-10", 100, "d"), // 10 days late
+    ]);
+    expect(row.totalPaidCents).toBe(1_600);
+    expect(row.paymentCount).toBe(4);
+    expect(row.lastPaymentDate).toBe("2025-03-10");
+    expect(row.latePaymentCount).toBe(2);
+    expect(row.totalDaysLate).toBe(19);
+  });
+
+  it("counts days late across months and leap days", () => {
+    const row = fold([enrolled(), payment("2024-03-01", "2024-02-28")]);
+    expect(row.totalDaysLate).toBe(2);
+  });
+
+  it("sets scores, risk tier and factors, coordinator, latest contact, and withdrawal", () => {
+    const row = fold([
+      enrolled(),
+      { type: "EngagementScoreUpdated", data: { score: 55, previousScore: 0, factors: null } },
+      { type: "RiskAssessed", data: { score: 88, tier: "CRITICAL", previousScore: 0, factors: { reasons: ["housing"] } } },
+      { type: "ContactRecorded", data: { method: "PHONE", contactedOn: "2025-06-01", note: null } },
+      { type: "ContactRecorded", data: { method: "VISIT", contactedOn: "2025-04-01", note: "late entry" } },
+      { type: "CoordinatorAssigned", data: { coordinator: "sam", previousCoordinator: null } },
+      { type: "RiskAssessed", data: { score: 72, tier: "HIGH", previousScore: 88, factors: null } },
+      { type: "FamilyWithdrawn", data: { reason: "moved" } },
+    ]);
+    expect(row).toMatchObject({
+      engagementScore: 55,
+      riskScore: 72,
+      riskTier: "HIGH",
+      riskFactors: null,
+      lastContactDate: "2025-06-01",
+      assignedCoordinator: "sam",
+      status: "WITHDRAWN",
+      version: 8,
+    });
+  });
+
+  it("does not mutate the row it is given", () => {
+    const row = fold([enrolled()]);
+    const copy = structuredClone(row);
+    evolveFamilyView(row, recorded({ type: "ChildAdded", data: { childName: "A", birthDate: "2020-01-01" } }, { version: 2 }));
+    expect(row).toEqual(copy);
+  });
+
+  it("refuses events out of stream order or with a gap", () => {
+    const row = fold([enrolled()]);
+    const child = { type: "ChildAdded", data: { childName: "A", birthDate: "2020-01-01" } } as const;
+    expect(() => evolveFamilyView(row, recorded(child, { version: 3 }))).toThrow(/does not follow the row's version 1/);
+    expect(() => evolveFamilyView(row, recorded(child, { version: 1 }))).toThrow(/does not follow/);
+  });
+
+  it("refuses an event for a family without a row, and a second enrollment", () => {
+    expect(() => evolveFamilyView(null, recorded({ type: "FamilyWithdrawn", data: { reason: "x" } }, { version: 2 }))).toThrow(/no row/);
+    const row = fold([enrolled()]);
+    expect(() => evolveFamilyView(row, recorded(enrolled(), { version: 2 }))).toThrow(/already has a row/);
+  });
+
+  it("refuses an event type it has no reducer for", () => {
+    const row = fold([enrolled()]);
+    expect(() => evolveFamilyView(row, recorded({ type: "FamilyRenamed", data: {} }, { version: 2 }))).toThrow(/no reducer for event type FamilyRenamed/);
+  });
+});

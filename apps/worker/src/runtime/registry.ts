@@ -1,0 +1,65 @@
+import type pg from "pg";
+import { familyDecider } from "@coop/domain";
+import type { ProjectionDefinition } from "../projections/types";
+
+export class RegistryError extends Error {
+  override readonly name = "RegistryError";
+}
+
+const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/** The event types the domain can emit: what a projection may list in `handles`. */
+export function domainEventTypes(): ReadonlySet<string> {
+  return new Set(Object.keys(familyDecider.eventSchemaVersions));
+}
+
+/**
+ * Checks the list of projections without a database: names well-formed and unique, every handled
+ * type a domain event type, every projection with tables and handled types, no table written by
+ * two projections (a rebuild swaps a projection's tables as a whole). Throws listing every problem.
+ */
+export function checkRegistry(list: readonly ProjectionDefinition[], eventTypes = domainEventTypes()): void {
+  const problems: string[] = [];
+  if (list.length === 0) problems.push("no projections are registered");
+  const names = new Set<string>();
+  const owners = new Map<string, string>();
+  for (const p of list) {
+    const label = `projection "${p.name}"`;
+    if (!NAME.test(p.name)) problems.push(`${label}: name must be lower-case words joined by dashes`);
+    if (names.has(p.name)) problems.push(`${label} is registered twice`);
+    names.add(p.name);
+    if (p.handles.length === 0) problems.push(`${label} handles no event types`);
+    if (new Set(p.handles).size !== p.handles.length) problems.push(`${label} lists an event type twice`);
+    for (const type of p.handles) {
+      if (!eventTypes.has(type)) problems.push(`${label} handles "${type}", which is not a domain event type (known: ${[...eventTypes].join(", ")})`);
+    }
+    if (p.tables.length === 0) problems.push(`${label} declares no tables`);
+    for (const table of p.tables) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(table)) problems.push(`${label}: table name "${table}" is not a plain lower-case identifier`);
+      const owner = owners.get(table);
+      if (owner !== undefined && owner !== p.name) problems.push(`table "${table}" is written by both "${owner}" and "${p.name}"`);
+      owners.set(table, p.name);
+    }
+    if (typeof p.apply !== "function") problems.push(`${label} has no apply function`);
+  }
+  if (problems.length > 0) throw new RegistryError(`projection registry is invalid:\n  - ${problems.join("\n  - ")}`);
+}
+
+/** Checks that every projection's tables, and the checkpoint tables, exist in the database. */
+export async function checkTables(pool: pg.Pool | pg.ClientBase, list: readonly ProjectionDefinition[]): Promise<void> {
+  const wanted = ["events", "projections", "publisher_checkpoints", ...list.flatMap((p) => p.tables)];
+  const { rows } = await pool.query<{ name: string; oid: string | null }>(
+    "SELECT name, to_regclass(quote_ident(name))::text AS oid FROM unnest($1::text[]) AS name",
+    [wanted],
+  );
+  const missing = rows.filter((r) => r.oid === null).map((r) => r.name);
+  if (missing.length > 0) {
+    throw new RegistryError(
+      `the database lacks table(s) ${missing.join(", ")}: run \`pnpm db:migrate\` first (the worker never migrates)`,
+    );
+  }
+}
+
+export function findProjection(list: readonly ProjectionDefinition[], name: string): ProjectionDefinition | undefined {
+  return list.find((p) => p.name === name);
+}

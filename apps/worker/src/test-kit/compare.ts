@@ -1,0 +1,130 @@
+import { isDeepStrictEqual } from "node:util";
+import type pg from "pg";
+import type { EventStore } from "@coop/event-store";
+import { projections } from "../projections/projections";
+import { ident } from "../projections/sql";
+import { buildShadow, dropShadow } from "../runtime/rebuild";
+import type { ExpectedModel } from "./model";
+
+const BIGINT_COLUMNS = new Set(["total_paid_cents", "total_days_late", "revenue_cents", "amount_cents"]);
+
+/** Rows of a table without updated_at, with dates/uuids/enums as text and bigints as numbers. */
+async function readTable(pool: pg.Pool, table: string): Promise<Record<string, unknown>[]> {
+  const { rows: columns } = await pool.query<{ column_name: string; data_type: string }>(
+    "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+    [table],
+  );
+  const list = columns
+    .filter((c) => c.column_name !== "updated_at")
+    .map((c) => (["jsonb", "integer", "boolean", "text"].includes(c.data_type) ? ident(c.column_name) : `${ident(c.column_name)}::text AS ${ident(c.column_name)}`));
+  const { rows } = await pool.query<Record<string, unknown>>(`SELECT ${list.join(", ")} FROM ${ident(table)}`);
+  for (const row of rows) for (const column of BIGINT_COLUMNS) if (typeof row[column] === "string") row[column] = Number(row[column]);
+  return rows;
+}
+
+function diffRows(table: string, keys: string[], actual: Record<string, unknown>[], expected: object[], problems: string[]): void {
+  const keyOf = (r: Record<string, unknown>) => keys.map((k) => String(r[k])).join("/");
+  const actualByKey = new Map(actual.map((r) => [keyOf(r), r]));
+  const expectedByKey = new Map((expected as Record<string, unknown>[]).map((r) => [keyOf(r), r]));
+  for (const [key, want] of expectedByKey) {
+    const got = actualByKey.get(key);
+    if (!got) {
+      problems.push(`${table} ${key}: missing (expected ${JSON.stringify(want)})`);
+      continue;
+    }
+    for (const column of Object.keys(want)) {
+      if (!isDeepStrictEqual(got[column], want[column])) {
+        problems.push(`${table} ${key}.${column}: got ${JSON.stringify(got[column])}, expected ${JSON.stringify(want[column])}`);
+      }
+    }
+    for (const column of Object.keys(got)) if (!(column in want)) problems.push(`${table}: column ${column} is not checked by the model`);
+  }
+  for (const key of actualByKey.keys()) if (!expectedByKey.has(key)) problems.push(`${table} ${key}: unexpected row ${JSON.stringify(actualByKey.get(key))}`);
+}
+
+/**
+ * (a) The read models equal what the independent model expects. updated_at is checked against
+ * the events themselves: the recordedAt (to the millisecond) of the row's last contributing event.
+ */
+export async function compareWithModel(pool: pg.Pool, model: ExpectedModel): Promise<string[]> {
+  const problems: string[] = [];
+  diffRows("family_views", ["tenant_id", "family_id"], await readTable(pool, "family_views"), model.familyViews(), problems);
+  diffRows("at_risk_families", ["tenant_id", "family_id"], await readTable(pool, "at_risk_families"), model.atRisk(), problems);
+  diffRows("payment_months", ["tenant_id", "month"], await readTable(pool, "payment_months"), model.paymentMonths(), problems);
+  diffRows("payment_month_methods", ["tenant_id", "month", "method"], await readTable(pool, "payment_month_methods"), model.paymentMethods(), problems);
+  diffRows("payment_month_families", ["tenant_id", "month", "family_id"], await readTable(pool, "payment_month_families"), model.paymentMonthFamilies(), problems);
+
+  const checks: [string, string][] = [
+    [
+      "family_views.updated_at",
+      `SELECT count(*)::int AS n FROM family_views v WHERE abs(extract(epoch FROM v.updated_at - (
+         SELECT e.recorded_at FROM events e WHERE e.tenant_id = v.tenant_id AND e.stream_id = v.family_id
+         ORDER BY e.stream_version DESC LIMIT 1))) >= 0.001`,
+    ],
+    [
+      "at_risk_families.updated_at",
+      `SELECT count(*)::int AS n FROM at_risk_families v WHERE abs(extract(epoch FROM v.updated_at - (
+         SELECT e.recorded_at FROM events e WHERE e.tenant_id = v.tenant_id AND e.stream_id = v.family_id
+           AND e.event_type IN ('FamilyEnrolled', 'RiskAssessed', 'ContactRecorded', 'CoordinatorAssigned')
+         ORDER BY e.stream_version DESC LIMIT 1))) >= 0.001`,
+    ],
+    [
+      "payment_months.updated_at",
+      `SELECT count(*)::int AS n FROM payment_months m WHERE abs(extract(epoch FROM m.updated_at - (
+         SELECT e.recorded_at FROM events e WHERE e.tenant_id = m.tenant_id AND e.event_type = 'PaymentReceived'
+           AND date_trunc('month', (e.data->>'paidOn')::date)::date = m.month
+         ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1))) >= 0.001`,
+    ],
+  ];
+  for (const [what, sql] of checks) {
+    const { rows } = await pool.query<{ n: number }>(sql);
+    if (rows[0]!.n > 0) problems.push(`${what}: ${rows[0]!.n} rows do not carry the recordedAt of their last event`);
+  }
+  return problems;
+}
+
+/**
+ * (b) The read models equal a rebuild from scratch: every projection is replayed into fresh
+ * `__verify` tables with its own code, and the row sets must match exactly (all columns, with
+ * duplicates: EXCEPT ALL both ways). Call when nothing is being appended.
+ */
+export async function compareWithRebuild(pool: pg.Pool, eventStore: EventStore): Promise<string[]> {
+  const problems: string[] = [];
+  for (const projection of projections) {
+    const shadow = await buildShadow(pool, eventStore, projection, { suffix: "__verify" });
+    try {
+      for (const table of projection.tables) {
+        const verify = ident(shadow.tables[table]!);
+        const live = ident(table);
+        const { rows } = await pool.query<{ only_live: number; only_rebuilt: number; live: number; rebuilt: number }>(
+          `SELECT (SELECT count(*) FROM (SELECT * FROM ${live} EXCEPT ALL SELECT * FROM ${verify}) d)::int AS only_live,
+                  (SELECT count(*) FROM (SELECT * FROM ${verify} EXCEPT ALL SELECT * FROM ${live}) d)::int AS only_rebuilt,
+                  (SELECT count(*) FROM ${live})::int AS live, (SELECT count(*) FROM ${verify})::int AS rebuilt`,
+        );
+        const r = rows[0]!;
+        if (r.only_live > 0 || r.only_rebuilt > 0) {
+          problems.push(`${table}: ${r.only_live} of ${r.live} live rows and ${r.only_rebuilt} of ${r.rebuilt} rebuilt rows differ`);
+        }
+      }
+    } finally {
+      await dropShadow(pool, projection, "__verify");
+    }
+  }
+  return problems;
+}
+
+/** Both equalities, with at most 20 problems listed. */
+export async function verifyReadModels(pool: pg.Pool, eventStore: EventStore, model: ExpectedModel): Promise<void> {
+  const problems = [...(await compareWithModel(pool, model)), ...(await compareWithRebuild(pool, eventStore))];
+  if (problems.length > 0) {
+    // Enough context to tell "behind" from "wrong": checkpoints, head, and stale family rows.
+    const { rows } = await pool.query(
+      `SELECT (SELECT json_agg(json_build_array(name, status, transaction_id::text || '/' || position::text, events_processed)) FROM projections) AS projections,
+              (SELECT transaction_id::text || '/' || position::text FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1) AS head,
+              (SELECT count(*) FROM family_views v WHERE v.version <> (SELECT max(stream_version) FROM events e WHERE e.tenant_id = v.tenant_id AND e.stream_id = v.family_id)) AS stale_families`,
+    );
+    throw new Error(
+      `read models are wrong (${problems.length} problems; state ${JSON.stringify(rows[0])}):\n  ${problems.slice(0, 20).join("\n  ")}`,
+    );
+  }
+}

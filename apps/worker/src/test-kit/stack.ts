@@ -1,0 +1,205 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import type pg from "pg";
+import { CommandBus, type CommandEnvelope } from "@coop/command-bus";
+import { eventsAppendedChannel } from "@coop/config";
+import { createPool } from "@coop/database";
+import { createTestDatabase, type TestDatabase } from "@coop/database/testing";
+import { familyDecider, type FamilyCommand } from "@coop/domain";
+import { CommandStore, EventStore, compareCheckpoints, type Checkpoint } from "@coop/event-store";
+import { projections } from "../projections/projections";
+import { findPublisherLockHolder } from "../publisher/leader-lock";
+import { readProjections, type ProjectionRow } from "../runtime/checkpoints";
+import { deleteKeysWithPrefix } from "../runtime/redis";
+import { ExpectedModel } from "./model";
+import { Random } from "./random";
+import type { Workload } from "./workload";
+import { WorkerProcess, type WorkerEnv } from "./workers";
+import { waitUntil } from "./wait";
+
+export const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+
+/**
+ * One test's world: its own database (migrated), its own queue prefix, the real write side
+ * (CommandBus over EventStore, nudging the publisher after each commit as the gateway does), and
+ * real worker processes. `close()` leaves nothing behind: processes, Redis keys, database.
+ */
+export class TestStack {
+  readonly workers: WorkerProcess[] = [];
+  readonly model = new ExpectedModel();
+  private workerCount = 0;
+
+  private constructor(
+    readonly db: TestDatabase,
+    readonly prefix: string,
+    readonly pool: pg.Pool,
+    readonly eventStore: EventStore,
+    readonly bus: CommandBus,
+    readonly redis: Redis,
+  ) {}
+
+  static async create(name: string): Promise<TestStack> {
+    const db = await createTestDatabase(`coop_test_worker_${name}`);
+    const prefix = `coop-test-${name.replace(/_/g, "-")}-${randomBytes(4).toString("hex")}`;
+    // pool.end() resolves before the sockets close, so the forced DROP DATABASE at the end may
+    // still terminate idle clients: expected then, and not worth a line on stderr.
+    const pool = createPool(db.url, { max: 12, application_name: "worker-test", onError: () => undefined });
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const eventStore = new EventStore(pool, { upcast: familyDecider.upcast });
+    const channel = eventsAppendedChannel(prefix);
+    const bus = new CommandBus({
+      eventStore,
+      commandStore: new CommandStore(pool),
+      aggregates: [{ decider: familyDecider, streamIdOf: (c: FamilyCommand) => c.payload.familyId }],
+      // Nudge the publisher after every commit, as the gateway does.
+      onAppended: (receipt) => void redis.publish(channel, receipt.position).catch(() => undefined),
+    });
+    return new TestStack(db, prefix, pool, eventStore, bus, redis);
+  }
+
+  workerEnv(extra: Partial<WorkerEnv> = {}): WorkerEnv {
+    return { DATABASE_URL: this.db.url, REDIS_URL, QUEUE_PREFIX: this.prefix, WORKER_JOB_LOCK_MS: "3000", ...extra };
+  }
+
+  startWorker(extra: Partial<WorkerEnv> = {}): WorkerProcess {
+    const worker = new WorkerProcess(`worker-${++this.workerCount}`, this.workerEnv(extra));
+    this.workers.push(worker);
+    return worker;
+  }
+
+  startWorkers(n: number, extra: Partial<WorkerEnv> = {}): WorkerProcess[] {
+    return Array.from({ length: n }, () => this.startWorker(extra));
+  }
+
+  running(): WorkerProcess[] {
+    return this.workers.filter((w) => w.running);
+  }
+
+  /**
+   * Sends every family's commands in order (families interleaved, `concurrency` in flight),
+   * checks each verdict against the model's prediction and records the accepted ones.
+   * `between` runs every `everyMs` while commands flow (kills, Redis flushes, ...).
+   */
+  async run(workload: Workload, options: { concurrency?: number; everyMs?: number; between?: () => Promise<void> } = {}): Promise<void> {
+    const rnd = new Random(workload.seed + 1);
+    const cursors = workload.families.map(() => 0);
+    const busy = new Set<number>();
+    const remaining = () => workload.families.some((f, i) => cursors[i]! < f.commands.length);
+    let failure: Error | null = null;
+
+    const lane = async () => {
+      while (!failure) {
+        const ready = workload.families.map((_, i) => i).filter((i) => !busy.has(i) && cursors[i]! < workload.families[i]!.commands.length);
+        if (ready.length === 0) {
+          if (!remaining()) return;
+          await new Promise((r) => setTimeout(r, 1));
+          continue;
+        }
+        const i = rnd.pick(ready);
+        busy.add(i);
+        const family = workload.families[i]!;
+        const command = family.commands[cursors[i]!]!;
+        try {
+          await this.dispatch(family.tenantId, command);
+          cursors[i]!++;
+        } catch (error) {
+          failure = error as Error;
+        } finally {
+          busy.delete(i);
+        }
+      }
+    };
+
+    let ticking = true;
+    const ticker = (async () => {
+      if (!options.between) return;
+      while (ticking && !failure) {
+        await new Promise((r) => setTimeout(r, options.everyMs ?? 1_000));
+        if (ticking) await options.between();
+      }
+    })();
+    try {
+      await Promise.all(Array.from({ length: options.concurrency ?? 16 }, lane));
+    } finally {
+      ticking = false;
+    }
+    await ticker;
+    if (failure) throw failure;
+  }
+
+  async dispatch(tenantId: string, command: FamilyCommand): Promise<void> {
+    const verdict = this.model.predict(tenantId, command);
+    const envelope: CommandEnvelope<FamilyCommand> = { commandId: randomUUID(), tenantId, userId: "worker-test", correlationId: randomUUID(), ...command };
+    const result = await this.bus.dispatch(envelope);
+    if (result.ok !== verdict.accepted) {
+      throw new Error(
+        `${command.type} for ${tenantId}/${command.payload.familyId}: expected ${verdict.accepted ? "acceptance" : `refusal (${(verdict as { reason: string }).reason})`}, got ${JSON.stringify(result)}`,
+      );
+    }
+    if (result.ok) this.model.accept(tenantId, command);
+    else this.model.refused++;
+  }
+
+  /** The last event in log order (what a caught-up checkpoint equals). */
+  async head(): Promise<Checkpoint | null> {
+    const { rows } = await this.pool.query<{ transaction_id: string; position: string }>(
+      "SELECT transaction_id::text AS transaction_id, position::text AS position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1",
+    );
+    return rows[0] ? { transactionId: rows[0].transaction_id, position: rows[0].position } : null;
+  }
+
+  async projectionRows(): Promise<ProjectionRow[]> {
+    return readProjections(this.pool);
+  }
+
+  async describe(): Promise<string> {
+    const [head, rows] = await Promise.all([this.head(), this.projectionRows()]);
+    const workers = this.workers.map((w) => `${w.label} pid ${w.pid} ${w.running ? "running" : "exited"}`).join(", ");
+    const lastLog = this.running()[0]?.log() ?? this.workers.at(-1)?.log() ?? "";
+    return (
+      `head ${head ? `${head.transactionId}/${head.position}` : "none"}; projections: ` +
+      rows.map((r) => `${r.name} ${r.status} at ${r.checkpoint.transactionId}/${r.checkpoint.position}${r.lastError ? ` (${r.lastError})` : ""}`).join("; ") +
+      `\nworkers: ${workers}\nlast worker output:\n${lastLog.slice(-3_000)}`
+    );
+  }
+
+  /** Until a worker holds the publisher lock and every queue exists in Redis (jobs can flow). */
+  async waitForWorkers(timeoutMs = 60_000): Promise<void> {
+    await waitUntil(
+      "a worker to hold the publisher lock and the queues to exist",
+      async () => {
+        if (!(await findPublisherLockHolder(this.pool))) return false;
+        const metas = await Promise.all(projections.map((p) => this.redis.exists(`${this.prefix}:projection.${p.name}:meta`)));
+        return metas.every((n) => n === 1);
+      },
+      { timeoutMs, intervalMs: 100, describe: () => this.describe() },
+    );
+  }
+
+  /** Until every listed projection (default all) has applied everything up to the head. */
+  async waitForHead(names: readonly string[] = projections.map((p) => p.name), timeoutMs = 90_000): Promise<void> {
+    await waitUntil(
+      `projections ${names.join(", ")} to reach the head of the event store`,
+      async () => {
+        const head = await this.head();
+        if (!head) return true;
+        const rows = await this.projectionRows();
+        return names.every((n) => {
+          const row = rows.find((r) => r.name === n);
+          return row && row.status === "RUNNING" && compareCheckpoints(row.checkpoint, head) >= 0;
+        });
+      },
+      { timeoutMs, intervalMs: 200, describe: () => this.describe() },
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop(10_000).catch(() => undefined)));
+    await deleteKeysWithPrefix(this.redis, this.prefix).catch(() => undefined);
+    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.pool.end().catch(() => undefined);
+    // Debugging aid: WORKER_TEST_KEEP_DB=1 leaves the database for inspection.
+    if (process.env.WORKER_TEST_KEEP_DB) console.warn(`kept test database ${this.db.name}`);
+    else await this.db.drop();
+  }
+}

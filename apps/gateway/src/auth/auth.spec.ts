@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type OperationDefinitionNode } from "graphql";
+import { checkAccessTable, deniedField, rootFields } from "./access";
+import { isPureIntrospection } from "./introspection";
+import { AuthenticationError, signToken, TokenVerifier } from "./token";
+
+const SECRET = "unit-test-secret-0123456789abcdef";
+
+describe("TokenVerifier", () => {
+  it("verifies, caches by raw token, and honours exp even for cached tokens", async () => {
+    let now = Date.now();
+    const verifier = new TokenVerifier(SECRET, { now: () => now, clockToleranceSeconds: 0, cacheTtlMs: 3_600_000 });
+    const token = await signToken(SECRET, { sub: "u", tenantId: "t", roles: ["admin", "finance"], expiresIn: "30s" });
+    const viewer = await verifier.verify(token);
+    expect(viewer).toEqual({ userId: "u", tenantId: "t", roles: new Set(["admin", "finance"]) });
+    expect(await verifier.verify(token)).toBe(viewer);
+    now += 31_000;
+    await expect(verifier.verify(token)).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it("keeps at most cacheSize tokens", async () => {
+    const verifier = new TokenVerifier(SECRET, { cacheSize: 2 });
+    const tokens = await Promise.all([1, 2, 3].map((i) => signToken(SECRET, { sub: `u${i}`, tenantId: "t", roles: ["admin"] })));
+    for (const t of tokens) await verifier.verify(t);
+    expect((verifier as unknown as { cache: Map<string, unknown> }).cache.size).toBe(2);
+  });
+
+  it("parses the Authorization header strictly", async () => {
+    const verifier = new TokenVerifier(SECRET);
+    await expect(verifier.verifyHeader(undefined)).rejects.toThrow(/Authentication required/);
+    await expect(verifier.verifyHeader("Token abc")).rejects.toThrow(/Bearer/);
+    await expect(verifier.verifyHeader("Bearer a b")).rejects.toBeInstanceOf(AuthenticationError);
+  });
+});
+
+describe("the access table", () => {
+  it("refuses to start when a root field has no rule, or a rule names no field", () => {
+    const Query = new GraphQLObjectType({ name: "Query", fields: { family: { type: GraphQLString }, secret: { type: GraphQLString } } });
+    expect(() => checkAccessTable(new GraphQLSchema({ query: Query }))).toThrow(/Query\.secret has no access rule/);
+  });
+
+  it("finds root fields through fragments and checks roles", () => {
+    const document = parse(`query { ...F ... on Query { familyHistory(id: "x") { type } } } fragment F on Query { family(id: "x") { id } __typename }`);
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    expect(rootFields(operation, document).sort()).toEqual(["__typename", "family", "familyHistory"]);
+    const finance = { userId: "u", tenantId: "t", roles: new Set(["finance"] as const) };
+    expect(deniedField(finance, "query", ["family", "__typename"])).toBeNull();
+    expect(deniedField(finance, "query", ["family", "familyHistory"])).toBe("familyHistory");
+    expect(deniedField(null, "query", ["__schema"])).toBeNull();
+    expect(deniedField(finance, "mutation", ["recordPayment"])).toBeNull();
+    expect(deniedField(finance, "mutation", ["nope"])).toBe("nope");
+  });
+
+  it("recognises pure introspection", () => {
+    expect(isPureIntrospection("{ __schema { types { name } } }", undefined)).toBe(true);
+    expect(isPureIntrospection("query IntrospectionQuery { __schema { queryType { name } } } query Other { family(id: \"x\") { id } }", "IntrospectionQuery")).toBe(true);
+    expect(isPureIntrospection("query A { __schema { queryType { name } } } query B { projections { name } }", "B")).toBe(false);
+    expect(isPureIntrospection("{ __typename family(id: \"x\") { id } }", undefined)).toBe(false);
+    expect(isPureIntrospection("mutation { __typename }", undefined)).toBe(false);
+    expect(isPureIntrospection("{ __schema ", undefined)).toBe(false);
+    expect(isPureIntrospection(42, undefined)).toBe(false);
+  });
+});

@@ -1,0 +1,113 @@
+import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
+import { isRole, type Role, type Viewer } from "./viewer";
+
+const ALGORITHM = "HS256";
+
+/** A token that cannot be trusted; the message is safe to show the client. */
+export class AuthenticationError extends Error {
+  override readonly name = "AuthenticationError";
+}
+
+export interface TokenVerifierOptions {
+  /** Seconds of leeway on exp/nbf/iat (default 5). */
+  clockToleranceSeconds?: number;
+  /** Verified tokens kept, keyed by the raw token (default 10,000). */
+  cacheSize?: number;
+  /** How long a verified token is trusted without verifying again, capped by its exp (default 60 s). */
+  cacheTtlMs?: number;
+  now?: () => number;
+}
+
+interface Cached {
+  viewer: Viewer;
+  until: number;
+}
+
+/**
+ * Verifies `Authorization: Bearer` tokens: HS256 only, exp honoured, claims sub, tenant_id and
+ * roles checked. Verified tokens are cached briefly (bounded, oldest evicted first) so that a
+ * client sending the same token does not pay for an HMAC and a claims check on every request.
+ */
+export class TokenVerifier {
+  private readonly key: Uint8Array;
+  private readonly cache = new Map<string, Cached>();
+  private readonly clockTolerance: number;
+  private readonly cacheSize: number;
+  private readonly cacheTtlMs: number;
+  private readonly now: () => number;
+
+  constructor(secret: string, options: TokenVerifierOptions = {}) {
+    this.key = new TextEncoder().encode(secret);
+    this.clockTolerance = options.clockToleranceSeconds ?? 5;
+    this.cacheSize = options.cacheSize ?? 10_000;
+    this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The viewer of an `Authorization` header value; throws AuthenticationError for anything else. */
+  async verifyHeader(header: string | undefined): Promise<Viewer> {
+    if (header === undefined || header === "") throw new AuthenticationError("Authentication required: send Authorization: Bearer <token>");
+    const match = /^Bearer[ ]+([A-Za-z0-9_\-.]+)\s*$/i.exec(header);
+    if (!match) throw new AuthenticationError("The Authorization header must be 'Bearer <token>'");
+    return this.verify(match[1]!);
+  }
+
+  async verify(token: string): Promise<Viewer> {
+    const now = this.now();
+    const cached = this.cache.get(token);
+    if (cached) {
+      if (cached.until > now) return cached.viewer;
+      this.cache.delete(token);
+    }
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALGORITHM],
+        clockTolerance: this.clockTolerance,
+        currentDate: new Date(now),
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError("The token has expired");
+      throw new AuthenticationError("The token is not valid");
+    }
+    const viewer = viewerFromClaims(payload);
+    const exp = typeof payload.exp === "number" ? payload.exp * 1000 + this.clockTolerance * 1000 : Infinity;
+    this.remember(token, { viewer, until: Math.min(now + this.cacheTtlMs, exp) });
+    return viewer;
+  }
+
+  private remember(token: string, entry: Cached) {
+    if (this.cache.size >= this.cacheSize) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    this.cache.set(token, entry);
+  }
+}
+
+/** sub (non-empty), tenant_id (non-empty string), roles (array; unknown roles ignored). */
+export function viewerFromClaims(payload: Record<string, unknown>): Viewer {
+  const { sub, tenant_id: tenantId, roles } = payload;
+  if (typeof sub !== "string" || sub.trim() === "") throw new AuthenticationError("The token has no subject (sub)");
+  if (typeof tenantId !== "string" || tenantId.trim() === "") throw new AuthenticationError("The token has no tenant (tenant_id)");
+  if (!Array.isArray(roles)) throw new AuthenticationError("The token's roles claim must be an array");
+  return { userId: sub, tenantId, roles: new Set(roles.filter(isRole)) };
+}
+
+export interface TokenClaims {
+  sub: string;
+  tenantId: string;
+  roles: readonly Role[];
+  /** jose's time span, e.g. "12h", "30m", "7d" (default 12h). */
+  expiresIn?: string;
+}
+
+/** A signed HS256 token with the contract's claims. */
+export async function signToken(secret: string, claims: TokenClaims): Promise<string> {
+  return new SignJWT({ tenant_id: claims.tenantId, roles: [...claims.roles] })
+    .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(claims.expiresIn ?? "12h")
+    .sign(new TextEncoder().encode(secret));
+}

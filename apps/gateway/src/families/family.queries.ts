@@ -1,0 +1,190 @@
+// Read-model queries of the family feature: plain, indexed reads through Prisma, one round trip
+// per query, always filtered by the viewer's tenant. Rows are mapped to the GraphQL shapes here.
+import type { FamilyView, PrismaClient } from "@coop/database";
+import type { EventStore } from "@coop/event-store";
+import { addYears, daysBetween, firstOfMonth, wholeYears } from "../graphql/dates";
+import { formatDate } from "../graphql/scalars";
+import type { AtRiskFamily, Child, DomainEvent, Family, MethodTotal, PaymentMonth, PaymentMethod, RiskTier, RiskTierSummary } from "./family.types";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Family ids are UUIDs: anything else names no family (null, not an error). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** A BIGINT (or INT) column as a JS number; throws past 2^53 rather than lose precision. */
+export function toSafeNumber(value: bigint | number): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) throw new Error(`value ${value} does not fit a safe integer`);
+  return number;
+}
+
+function optionalDate(value: Date | string | null): string | null {
+  return value === null ? null : formatDate(value);
+}
+
+/** `LIKE` wildcards and the escape character, escaped (backslash is PostgreSQL's default escape). */
+export function escapeLike(term: string): string {
+  return term.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function toFamily(row: FamilyView, today: string): Family {
+  const oldest = optionalDate(row.oldestChildBirthDate);
+  const lateCount = row.latePaymentCount;
+  const children = Array.isArray(row.children) ? (row.children as unknown as { name: string; birthDate: string }[]) : [];
+  return {
+    id: row.familyId,
+    familyName: row.familyName,
+    status: row.status,
+    enrollmentDate: formatDate(row.enrollmentDate),
+    parentName: row.parentName,
+    email: row.email,
+    phone: row.phone,
+    children: children.map((c): Child => ({ name: c.name, birthDate: c.birthDate })),
+    childrenCount: row.childrenCount,
+    oldestChildAge: oldest === null ? null : wholeYears(oldest, today),
+    totalPaidCents: toSafeNumber(row.totalPaidCents),
+    paymentCount: row.paymentCount,
+    lastPaymentDate: optionalDate(row.lastPaymentDate),
+    avgDaysLate: lateCount > 0 ? toSafeNumber(row.totalDaysLate) / lateCount : null,
+    engagementScore: row.engagementScore,
+    riskScore: row.riskScore,
+    riskTier: row.riskTier,
+    riskFactors: row.riskFactors ?? null,
+    assignedCoordinator: row.assignedCoordinator,
+    lastContactDate: optionalDate(row.lastContactDate),
+    version: row.version,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** family_views columns under the model's field names, so raw rows map like Prisma's. */
+const FAMILY_COLUMNS = `tenant_id AS "tenantId", family_id::text AS "familyId", family_name AS "familyName", status::text AS status,
+  enrollment_date AS "enrollmentDate", parent_name AS "parentName", email, phone, guardians, children,
+  children_count AS "childrenCount", oldest_child_birth_date AS "oldestChildBirthDate", total_paid_cents AS "totalPaidCents",
+  payment_count AS "paymentCount", last_payment_date AS "lastPaymentDate", late_payment_count AS "latePaymentCount",
+  total_days_late AS "totalDaysLate", engagement_score AS "engagementScore", risk_score AS "riskScore", risk_tier::text AS "riskTier",
+  risk_factors AS "riskFactors", assigned_coordinator AS "assignedCoordinator", last_contact_date AS "lastContactDate",
+  search_text AS "searchText", version, updated_at AS "updatedAt"`;
+
+const SEARCH_SQL = `SELECT ${FAMILY_COLUMNS} FROM family_views
+WHERE tenant_id = $1 AND search_text ILIKE '%' || $2 || '%'
+ORDER BY family_name, family_id
+LIMIT $3`;
+
+const INTERVENTION: Record<RiskTier, string> = { CRITICAL: "HOME_VISIT", HIGH: "PHONE_CALL", MEDIUM: "EMAIL", LOW: "EMAIL" };
+const TIER_ORDER: readonly RiskTier[] = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
+
+const PAYMENT_MONTHS_SQL = `SELECT m.month, m.payment_count AS "paymentCount", m.families_paid AS "familiesPaid",
+  m.revenue_cents AS "revenueCents", m.paid_on_time AS "paidOnTime", m.paid_late AS "paidLate", m.total_days_late AS "totalDaysLate",
+  coalesce((SELECT json_agg(json_build_object('method', mm.method, 'count', mm.count, 'amountCents', mm.amount_cents::text))
+              FROM payment_month_methods mm WHERE mm.tenant_id = m.tenant_id AND mm.month = m.month), '[]'::json) AS methods
+FROM payment_months m
+WHERE m.tenant_id = $1 AND m.month >= $2::date AND m.month <= $3::date
+ORDER BY m.month DESC`;
+
+interface PaymentMonthRow {
+  month: Date | string;
+  paymentCount: number;
+  familiesPaid: number;
+  revenueCents: bigint | number;
+  paidOnTime: number;
+  paidLate: number;
+  totalDaysLate: bigint | number;
+  methods: { method: PaymentMethod; count: number; amountCents: string }[];
+}
+
+export class FamilyQueries {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly eventStore: EventStore,
+  ) {}
+
+  async family(tenantId: string, id: string, today: string): Promise<Family | null> {
+    if (!isUuid(id)) return null;
+    const row = await this.prisma.familyView.findUnique({ where: { tenantId_familyId: { tenantId, familyId: id.toLowerCase() } } });
+    return row ? toFamily(row, today) : null;
+  }
+
+  async search(tenantId: string, term: string, limit: number, today: string): Promise<Family[]> {
+    const rows = await this.prisma.$queryRawUnsafe<FamilyView[]>(SEARCH_SQL, tenantId, escapeLike(term), limit);
+    return rows.map((row) => toFamily(row, today));
+  }
+
+  async atRisk(tenantId: string, minRiskScore: number, limit: number, today: string): Promise<AtRiskFamily[]> {
+    const rows = await this.prisma.atRiskFamily.findMany({
+      where: { tenantId, riskScore: { gte: minRiskScore } },
+      orderBy: [{ riskScore: "desc" }, { neverContacted: "desc" }, { lastContactDate: "asc" }, { familyName: "asc" }],
+      take: limit,
+    });
+    return rows.map((row) => {
+      const lastContactDate = optionalDate(row.lastContactDate);
+      return {
+        familyId: row.familyId,
+        familyName: row.familyName,
+        riskScore: row.riskScore,
+        riskTier: row.riskTier,
+        riskFactors: row.riskFactors ?? null,
+        recommendedIntervention: INTERVENTION[row.riskTier],
+        lastContactDate,
+        daysSinceContact: lastContactDate === null ? null : daysBetween(lastContactDate, today),
+        assignedCoordinator: row.assignedCoordinator,
+      };
+    });
+  }
+
+  async byRiskTier(tenantId: string): Promise<RiskTierSummary[]> {
+    const groups = await this.prisma.familyView.groupBy({
+      by: ["riskTier"],
+      where: { tenantId, status: "ENROLLED" },
+      _count: { _all: true },
+      _avg: { engagementScore: true, riskScore: true },
+    });
+    return groups
+      .map((g) => ({
+        riskTier: g.riskTier,
+        families: g._count._all,
+        avgEngagement: Number(g._avg.engagementScore ?? 0),
+        avgRisk: Number(g._avg.riskScore ?? 0),
+      }))
+      .sort((a, b) => TIER_ORDER.indexOf(a.riskTier) - TIER_ORDER.indexOf(b.riskTier));
+  }
+
+  /** Months from the first day of `from`'s month to `to`, newest first. */
+  async paymentMonths(tenantId: string, from: string, to: string): Promise<PaymentMonth[]> {
+    const rows = await this.prisma.$queryRawUnsafe<PaymentMonthRow[]>(PAYMENT_MONTHS_SQL, tenantId, firstOfMonth(from), to);
+    return rows.map((row) => ({
+      month: formatDate(row.month),
+      paymentCount: row.paymentCount,
+      familiesPaid: row.familiesPaid,
+      revenueCollectedCents: toSafeNumber(row.revenueCents),
+      paidOnTime: row.paidOnTime,
+      paidLate: row.paidLate,
+      avgDaysLate: row.paidLate > 0 ? toSafeNumber(row.totalDaysLate) / row.paidLate : null,
+      methodBreakdown: row.methods
+        .map((m): MethodTotal => ({ method: m.method, count: m.count, amountCents: toSafeNumber(BigInt(m.amountCents)) }))
+        .sort((a, b) => (a.method < b.method ? -1 : a.method > b.method ? 1 : 0)),
+    }));
+  }
+
+  /** The family's stream as stored (raw, with stored schema versions), in order; [] if none. */
+  async history(tenantId: string, id: string): Promise<DomainEvent[]> {
+    if (!isUuid(id)) return [];
+    const events = await this.eventStore.readStream({ tenantId, streamId: id.toLowerCase() }, 0, { raw: true });
+    return events.map((e) => ({
+      position: e.position,
+      version: e.streamVersion,
+      type: e.type,
+      schemaVersion: e.schemaVersion,
+      recordedAt: e.recordedAt,
+      data: e.data,
+      metadata: e.metadata,
+    }));
+  }
+}
+
+/** `to` may be at most ten years after `from`. */
+export function spanWithinYears(from: string, to: string, years: number): boolean {
+  return to <= addYears(from, years);
+}

@@ -1,0 +1,229 @@
+// Wires one gateway: pools, command bus, Apollo, HTTP server. Tests start it in-process on port 0.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
+import { CommandBus, type CommandBusOptions } from "@coop/command-bus";
+import { eventsAppendedChannel, type Config } from "@coop/config";
+import { createPool, createPrismaClient } from "@coop/database";
+import { familyDecider, type FamilyCommand } from "@coop/domain";
+import { CommandStore, EventStore, type CommandReceipt } from "@coop/event-store";
+import type { Services } from "./context";
+import { checkAccessTable } from "./auth/access";
+import { TokenVerifier } from "./auth/token";
+import { FamilyQueries } from "./families/family.queries";
+import { createApollo } from "./graphql/apollo";
+import { utcToday } from "./graphql/dates";
+import { gatewaySchema } from "./graphql/schema";
+import { createLogger, type Logger } from "./logger";
+import { ProjectionQueries } from "./projections/projection.queries";
+import { checkReadiness } from "./transport/health";
+import { createHttpHandler } from "./transport/http";
+import { createMetrics } from "./transport/metrics";
+import { Playground } from "./transport/playground";
+
+export interface GatewayDeps {
+  logger?: Logger;
+  /** Command bus overrides (tests: `maxRetries: 0` to provoke CONCURRENCY_CONFLICT). */
+  commandBus?: Partial<Pick<CommandBusOptions, "maxRetries" | "cacheSize" | "snapshotEvery">>;
+  /** pg pool of the event store and command bus (default 16); Prisma's pool for read models (default 10). */
+  poolSize?: number;
+  prismaPoolSize?: number;
+  /** Largest request body accepted (default 256 KiB). */
+  bodyLimitBytes?: number;
+  /** How long close() lets in-flight requests run (default 10 s). */
+  shutdownTimeoutMs?: number;
+  /** Today's UTC date (default: the clock). */
+  today?: () => string;
+  /** Host to listen on (default all interfaces). */
+  host?: string;
+}
+
+export interface Gateway {
+  server: Server;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  services: Services;
+  /** Stops accepting, lets in-flight requests finish (up to the deadline), then closes the pools. */
+  close(): Promise<void>;
+}
+
+/**
+ * Nudges closer together than this add nothing: after a nudge the worker's publisher keeps
+ * re-reading every 2 ms for 30 ms. Each one costs a socket write, a large share of a busy
+ * gateway's CPU on loopback.
+ */
+const NUDGE_GAP_MS = 5;
+
+/**
+ * Publishes "events appended" after commits, coalescing bursts: the first commit after a quiet
+ * spell nudges at once; later ones at most every NUDGE_GAP_MS.
+ */
+function createNudger(redis: Redis, channel: string, logger: Logger) {
+  let inFlight = false;
+  let pending = false;
+  let position = "0";
+  let lastWarning = 0;
+  const publish = () => {
+    // Not connected: skip (nothing queues up while Redis is away); the publisher also polls.
+    if (redis.status !== "ready") {
+      pending = false;
+      return;
+    }
+    inFlight = true;
+    pending = false;
+    redis
+      .publish(channel, position)
+      .catch((error: Error) => {
+        const now = Date.now();
+        if (now - lastWarning > 10_000) {
+          lastWarning = now;
+          logger.warn({ err: error, channel }, "could not nudge the publisher (it will poll)");
+        }
+      })
+      .finally(() => {
+        setTimeout(() => {
+          inFlight = false;
+          if (pending) publish();
+        }, NUDGE_GAP_MS).unref();
+      });
+  };
+  return (receipt: CommandReceipt) => {
+    position = receipt.position;
+    if (inFlight) pending = true;
+    else publish();
+  };
+}
+
+export async function createGateway(config: Config, deps: GatewayDeps = {}): Promise<Gateway> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const schema = gatewaySchema();
+  checkAccessTable(schema);
+
+  const metrics = createMetrics();
+  const pool = createPool(config.databaseUrl, {
+    max: deps.poolSize ?? 16,
+    application_name: "coop-gateway",
+    onError: (error) => logger.warn({ err: error }, "pg pool: idle client error"),
+  });
+  const prisma = createPrismaClient(config.databaseUrl, { max: deps.prismaPoolSize ?? 10 });
+  const redis = new Redis(config.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectionName: "coop-gateway",
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  let lastRedisError = 0;
+  redis.on("error", (error: Error) => {
+    const now = Date.now();
+    if (now - lastRedisError > 10_000) {
+      lastRedisError = now;
+      logger.warn({ err: error }, "redis connection error");
+    }
+  });
+
+  const today = deps.today ?? (() => utcToday());
+  const eventStore = new EventStore(pool, { upcast: familyDecider.upcast });
+  const nudge = createNudger(redis, eventsAppendedChannel(config.queuePrefix), logger);
+  const bus = new CommandBus({
+    eventStore,
+    commandStore: new CommandStore(pool),
+    aggregates: [{ decider: familyDecider, streamIdOf: (c: FamilyCommand) => c.payload.familyId }],
+    snapshotEvery: deps.commandBus?.snapshotEvery ?? config.snapshotEvery,
+    cacheSize: deps.commandBus?.cacheSize ?? config.aggregateCacheSize,
+    maxRetries: deps.commandBus?.maxRetries,
+    today,
+    onAppended: nudge,
+    onError: (message, error) => logger.warn({ err: error }, message),
+  });
+
+  const services: Services = {
+    bus,
+    eventStore,
+    prisma,
+    metrics,
+    logger,
+    today,
+    families: new FamilyQueries(prisma, eventStore),
+    projections: new ProjectionQueries(prisma, eventStore),
+  };
+
+  const apollo = createApollo({ schema, nodeEnv: config.nodeEnv, logger, metrics });
+  const releaseResources = () =>
+    Promise.allSettled([prisma.$disconnect(), pool.end(), redis.quit().catch(() => redis.disconnect())]);
+  try {
+    await apollo.start();
+  } catch (error) {
+    await releaseResources();
+    throw error;
+  }
+
+  const handler = createHttpHandler({
+    apollo,
+    services,
+    verifier: new TokenVerifier(config.jwtSecret),
+    playground: new Playground(),
+    logger,
+    bodyLimitBytes: deps.bodyLimitBytes ?? 256 * 1024,
+    readiness: () => checkReadiness(pool, redis),
+    metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    onErrorCode: (code) => metrics.errors.inc({ code }),
+  });
+
+  // In-flight requests, so that shutdown can wait for them.
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  let shuttingDown = false;
+  const server = createServer((req, res) => {
+    inFlight++;
+    if (shuttingDown) res.setHeader("connection", "close");
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0 && drained) drained();
+    });
+    handler(req, res);
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, deps.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await apollo.stop().catch(() => undefined);
+    await releaseResources();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      server.close();
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        const deadline = deps.shutdownTimeoutMs ?? 10_000;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, deadline);
+          drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      server.closeAllConnections();
+      await apollo.stop().catch((error: unknown) => logger.warn({ err: error }, "apollo stop failed"));
+      await releaseResources();
+    })();
+    return closing;
+  };
+
+  return { server, url: `http://127.0.0.1:${port}`, port, services, close };
+}

@@ -1,0 +1,235 @@
+// HTTP routing on node:http: GraphQL through Apollo's executeHTTPGraphQLRequest (no framework in
+// the request path), the playground and its assets, health, readiness and metrics.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HeaderMap, type ApolloServer } from "@apollo/server";
+import type { GatewayContext, Services } from "../context";
+import { isPureIntrospection } from "../auth/introspection";
+import { AuthenticationError, type TokenVerifier } from "../auth/token";
+import type { Viewer } from "../auth/viewer";
+import { ErrorCode, httpErrorBody } from "../errors/errors";
+import type { Logger } from "../logger";
+import { BodyTooLargeError, isJsonContentType, readBody } from "./body";
+import type { Readiness } from "./health";
+import { PLAYGROUND_ASSET_PREFIX, PLAYGROUND_CSP, type Playground } from "./playground";
+
+export interface HttpHandlerOptions {
+  apollo: ApolloServer<GatewayContext>;
+  services: Services;
+  verifier: TokenVerifier;
+  playground: Playground;
+  logger: Logger;
+  bodyLimitBytes: number;
+  readiness(): Promise<Readiness>;
+  metricsText(): Promise<{ contentType: string; body: string }>;
+  onErrorCode(code: ErrorCode): void;
+}
+
+const SANE_CORRELATION_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/** The client's `x-correlation-id` when it looks like an id, else a new one. */
+export function correlationIdOf(req: IncomingMessage): string {
+  const given = req.headers["x-correlation-id"];
+  return typeof given === "string" && SANE_CORRELATION_ID.test(given) ? given : randomUUID();
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) {
+  send(res, status, "application/json; charset=utf-8", JSON.stringify(value), headers);
+}
+
+/** A browser asking for a page: GET with text/html preferred over JSON. */
+function wantsHtml(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  if (req.method !== "GET" || !accept) return false;
+  const html = accept.indexOf("text/html");
+  if (html < 0) return false;
+  const json = accept.search(/application\/(graphql-response\+)?json/);
+  return json < 0 || html < json;
+}
+
+function headerMapOf(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return headers;
+}
+
+export function createHttpHandler(options: HttpHandlerOptions) {
+  const { apollo, services, verifier, playground, logger } = options;
+
+  function badInput(res: ServerResponse, status: number, message: string, field: string, correlationId: string) {
+    options.onErrorCode(ErrorCode.BAD_USER_INPUT);
+    send(res, status, "application/json; charset=utf-8", httpErrorBody(ErrorCode.BAD_USER_INPUT, message, { field }), {
+      "x-correlation-id": correlationId,
+    });
+  }
+
+  function unauthorized(res: ServerResponse, message: string, correlationId: string) {
+    options.onErrorCode(ErrorCode.UNAUTHENTICATED);
+    send(res, 401, "application/json; charset=utf-8", httpErrorBody(ErrorCode.UNAUTHENTICATED, message), {
+      "x-correlation-id": correlationId,
+      "www-authenticate": 'Bearer realm="coop"',
+    });
+  }
+
+  /**
+   * Authentication comes before anything else (CONTRACT: UNAUTHENTICATED wins over every other
+   * error): a bad token is refused before the body is read; without a token, only a request that
+   * is pure introspection goes on, so that the playground can load the schema.
+   */
+  async function graphql(req: IncomingMessage, res: ServerResponse, search: string) {
+    const correlationId = correlationIdOf(req);
+    const authorization = req.headers.authorization;
+    let viewer: Viewer | null = null;
+    if (authorization !== undefined) {
+      try {
+        viewer = await verifier.verifyHeader(authorization);
+      } catch (error) {
+        if (!(error instanceof AuthenticationError)) throw error;
+        req.resume();
+        unauthorized(res, error.message, correlationId);
+        return;
+      }
+    }
+    const anonymousRefused = "Authentication required: send Authorization: Bearer <token>";
+
+    let body: unknown = undefined;
+    if (req.method === "POST") {
+      let text: string;
+      try {
+        text = await readBody(req, options.bodyLimitBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          if (!viewer) unauthorized(res, anonymousRefused, correlationId);
+          else badInput(res, 413, error.message, "body", correlationId);
+          return;
+        }
+        throw error;
+      }
+      if (isJsonContentType(req.headers["content-type"])) {
+        try {
+          body = text === "" ? {} : JSON.parse(text);
+        } catch {
+          if (!viewer) unauthorized(res, anonymousRefused, correlationId);
+          else badInput(res, 400, "The request body is not valid JSON", "body", correlationId);
+          return;
+        }
+      } else {
+        body = text;
+      }
+    } else {
+      req.resume();
+    }
+
+    if (!viewer) {
+      const params = req.method === "GET" ? new URLSearchParams(search) : undefined;
+      const request = (body !== null && typeof body === "object" && !Array.isArray(body) ? body : {}) as { query?: unknown; operationName?: unknown };
+      const query = params ? params.get("query") : request.query;
+      const operationName = params ? params.get("operationName") : request.operationName;
+      if (!isPureIntrospection(query, operationName)) {
+        unauthorized(res, anonymousRefused, correlationId);
+        return;
+      }
+    }
+
+    const headers = headerMapOf(req);
+    const contextValue: GatewayContext = { viewer, correlationId, services };
+    const context = async () => contextValue;
+
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? "GET", headers, search, body },
+      context,
+    });
+    const status = response.status ?? 200;
+    const outHeaders: Record<string, string> = { "x-correlation-id": correlationId };
+    for (const [name, value] of response.headers) outHeaders[name] = value;
+    if (response.body.kind === "complete") {
+      outHeaders["content-length"] = String(Buffer.byteLength(response.body.string));
+      res.writeHead(status, outHeaders);
+      res.end(response.body.string);
+      return;
+    }
+    res.writeHead(status, outHeaders);
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse) {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const search = q < 0 ? "" : url.slice(q + 1);
+
+    if (path === "/graphql" || path === "/graphql/") {
+      if (wantsHtml(req)) {
+        req.resume();
+        send(res, 200, "text/html; charset=utf-8", playground.page, { "content-security-policy": PLAYGROUND_CSP, "cache-control": "no-store" });
+        return;
+      }
+      await graphql(req, res, search);
+      return;
+    }
+    req.resume();
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      sendJson(res, 405, { error: "method not allowed" }, { allow: "GET" });
+      return;
+    }
+    if (path.startsWith(PLAYGROUND_ASSET_PREFIX)) {
+      const asset = playground.asset(path.slice(PLAYGROUND_ASSET_PREFIX.length));
+      if (!asset) {
+        sendJson(res, 404, { error: "not found" });
+        return;
+      }
+      send(res, 200, asset.type, asset.body, { "cache-control": "public, max-age=3600" });
+      return;
+    }
+    switch (path) {
+      case "/healthz":
+        sendJson(res, 200, { status: "ok" });
+        return;
+      case "/readyz": {
+        const readiness = await options.readiness();
+        sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", ...readiness });
+        return;
+      }
+      case "/metrics": {
+        const metrics = await options.metricsText();
+        send(res, 200, metrics.contentType, metrics.body);
+        return;
+      }
+      case "/favicon.ico":
+        res.writeHead(204, { "cache-control": "public, max-age=86400" });
+        res.end();
+        return;
+      case "/":
+        res.writeHead(302, { location: "/graphql" });
+        res.end();
+        return;
+      default:
+        sendJson(res, 404, { error: "not found" });
+    }
+  }
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    route(req, res).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url }, "request failed");
+      if (!res.headersSent) {
+        options.onErrorCode(ErrorCode.INTERNAL_SERVER_ERROR);
+        send(res, 500, "application/json; charset=utf-8", httpErrorBody(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error"));
+      } else {
+        res.destroy();
+      }
+    });
+  };
+}

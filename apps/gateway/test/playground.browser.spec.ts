@@ -1,0 +1,95 @@
+// The playground in a real headless Chromium (Debian's package), with no internet: it loads from
+// the gateway alone, takes the token from ?token=, runs a query and shows the result.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { todayUtc } from "./support/dates";
+import { M, validInput } from "./support/operations";
+import { startStack, type Stack } from "./support/stack";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const available = existsSync(CHROMIUM);
+if (!available) console.warn(`SKIPPED playground browser test: ${CHROMIUM} is absent (apt-get install -y chromium)`);
+
+let stack: Stack;
+let profile: string;
+
+beforeAll(async () => {
+  if (!available) return;
+  stack = await startStack("coop_test_gw_browser");
+  profile = mkdtempSync(join(tmpdir(), "gateway-chromium-"));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+describe.skipIf(!available)("the playground in Chromium", () => {
+  it("loads without internet, sends the token from ?token=, runs a query and shows its result", async () => {
+    const { chromium } = await import("playwright-core");
+    const tenant = `t-browser-${randomUUID().slice(0, 8)}`;
+    const token = await stack.token(tenant, ["coordinator"]);
+    const familyId = randomUUID();
+    const enrolled = await stack.gql(M.enrollFamily, { input: validInput("enrollFamily", familyId, todayUtc()) }, { token });
+    expect(enrolled.body.errors).toBeUndefined();
+
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+      ],
+    });
+    const requests: string[] = [];
+    const graphqlAuth: (string | undefined)[] = [];
+    const consoleErrors: string[] = [];
+    try {
+      context.on("request", (request) => {
+        requests.push(request.url());
+        if (request.method() === "POST" && new URL(request.url()).pathname === "/graphql") graphqlAuth.push(request.headers().authorization);
+      });
+      const page = await context.newPage();
+      page.on("console", (message) => {
+        if (message.type() === "error") consoleErrors.push(message.text());
+      });
+      const query = `{ familyHistory(id: "${familyId}") { type version } }`;
+      const url = `${stack.url}/graphql?token=${encodeURIComponent(token)}&query=${encodeURIComponent(query)}`;
+      const response = await page.goto(url, { waitUntil: "load" });
+      expect(response?.status()).toBe(200);
+      expect(response?.headers()["content-security-policy"]).toMatch(/default-src 'self'/);
+
+      const run = page.locator(".graphiql-execute-button");
+      await run.waitFor({ state: "visible", timeout: 30_000 });
+      await run.click();
+      await page.locator(".result-window").getByText("FamilyEnrolled").first().waitFor({ timeout: 30_000 });
+      const result = await page.locator(".result-window").textContent();
+      expect(result).toContain('"type": "FamilyEnrolled"');
+      expect(result).toContain('"version": 1');
+
+      // The token from ?token= went with the queries, and nothing left this machine.
+      expect(graphqlAuth.length).toBeGreaterThan(0);
+      expect(graphqlAuth.every((h) => h === `Bearer ${token}`)).toBe(true);
+      const external = requests.filter((r) => {
+        if (r.startsWith("data:") || r.startsWith("blob:")) return false;
+        const host = new URL(r).hostname;
+        return host !== "127.0.0.1" && host !== "localhost";
+      });
+      expect(external).toEqual([]);
+      expect(requests.some((r) => r.endsWith("/playground/assets/graphiql.min.js"))).toBe(true);
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+});

@@ -1,0 +1,51 @@
+// The readable table `pnpm bench` prints, with each target of issue 6 beside its figure.
+type Result = Record<string, unknown> & { raw: Record<string, Record<string, number>>; ratios: Record<string, number | null> };
+
+interface Row {
+  workload: string;
+  figure: string;
+  value: number | null | undefined;
+  target: string;
+  holds: boolean | null;
+}
+
+export function targetRows(result: Result): Row[] {
+  const get = (key: string, figure: string) => (result[key] as Record<string, number> | undefined)?.[figure];
+  const row = (workload: string, figure: string, value: number | null | undefined, target: string, test: ((v: number) => boolean) | null): Row => ({
+    workload,
+    figure,
+    value,
+    target,
+    holds: test && typeof value === "number" ? test(value) : null,
+  });
+  const replay = get("replay_vs_readmodel", "replayMs");
+  return [
+    row("append_concurrent", "perSec", get("append_concurrent", "perSec"), `raw ${result.raw.append_concurrent?.perSec}; ratio ≥ 0.7`, () => (result.ratios.append_concurrent ?? 0) >= 0.7),
+    row("append_concurrent", "p50Ms / p99Ms", get("append_concurrent", "p50Ms"), `p99 ${get("append_concurrent", "p99Ms")}`, null),
+    row("append_sequential", "perSec", get("append_sequential", "perSec"), `raw ${result.raw.append_sequential?.perSec}; ratio ≥ 0.7`, () => (result.ratios.append_sequential ?? 0) >= 0.7),
+    row("append_batch", "eventsPerSec", get("append_batch", "eventsPerSec"), `raw ${result.raw.append_batch?.eventsPerSec}; ratio ≥ 0.7`, () => (result.ratios.append_batch ?? 0) >= 0.7),
+    row("replay_vs_readmodel", "replayMs", replay, "≤ 40", (v) => v <= 40),
+    row("replay_vs_readmodel", "snapshotLoadMs", get("replay_vs_readmodel", "snapshotLoadMs"), "≤ replayMs / 100", (v) => replay !== undefined && v * 100 <= replay),
+    row("replay_vs_readmodel", "readModelMs", get("replay_vs_readmodel", "readModelMs"), "", null),
+    row("command_e2e", "perSec", get("command_e2e", "perSec"), "≥ 1,500", (v) => v >= 1500),
+    row("command_e2e", "p99Ms", get("command_e2e", "p99Ms"), "< 25", (v) => v < 25),
+    row("command_e2e_with_worker", "perSec", get("command_e2e_with_worker", "perSec"), "(worker on the same 2 cores)", null),
+    row("command_e2e_with_worker", "p99Ms", get("command_e2e_with_worker", "p99Ms"), "", null),
+    row("projection_lag", "p50Ms", get("projection_lag", "p50Ms"), "≤ 15", (v) => v <= 15),
+    row("projection_lag", "p99Ms", get("projection_lag", "p99Ms"), "≤ 60", (v) => v <= 60),
+    row("catchup", "eventsPerSec", get("catchup", "eventsPerSec"), "≥ 20,000", (v) => v >= 20_000),
+    row("query", "familyByIdP50Ms", get("query", "familyByIdP50Ms"), "< 2", (v) => v < 2),
+    row("query", "atRiskP50Ms", get("query", "atRiskP50Ms"), "< 5", (v) => v < 5),
+    row("query", "searchP50Ms", get("query", "searchP50Ms"), "< 10", (v) => v < 10),
+  ];
+}
+
+export function printTable(result: Result): void {
+  const rows = targetRows(result).map((r) => [r.workload, r.figure, r.value === undefined || r.value === null ? "-" : String(r.value), r.target, r.holds === null ? "" : r.holds ? "yes" : "NO"]);
+  const header = ["workload", "figure", "value", "target", "holds"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(r));
+}

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const tsx = join(root, "node_modules/.bin/tsx");
+
+export interface StackEnv {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  jwtSecret: string;
+}
+
+/** A free TCP port on loopback, found by binding port 0. */
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
+    });
+  });
+}
+
+/** One gateway or worker process of the real app, started the way an operator starts it. */
+export class AppProcess {
+  private constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly child: ChildProcess,
+    private readonly output: string[],
+  ) {}
+
+  static async start(app: "gateway" | "worker", env: StackEnv, extraEnv: Record<string, string> = {}): Promise<AppProcess> {
+    const port = await freePort();
+    const output: string[] = [];
+    // BENCH_PROFILE=gateway|worker writes a CPU profile of that process to bench-results/ on exit.
+    const profile = process.env.BENCH_PROFILE === app;
+    const command = profile ? process.execPath : tsx;
+    const argv = profile ? ["--cpu-prof", `--cpu-prof-dir=${join(root, "bench-results")}`, "--import", "tsx", "src/main.ts"] : ["src/main.ts"];
+    const child = spawn(command, argv, {
+      cwd: join(root, "apps", app),
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        LOG_LEVEL: "warn",
+        DATABASE_URL: env.databaseUrl,
+        REDIS_URL: env.redisUrl,
+        QUEUE_PREFIX: env.queuePrefix,
+        JWT_SECRET: env.jwtSecret,
+        ...(app === "gateway" ? { PORT: String(port) } : { WORKER_PORT: String(port) }),
+        ...extraEnv,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (output.length > 200) output.shift();
+    };
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    const proc = new AppProcess(app, `http://127.0.0.1:${port}`, child, output);
+    await proc.waitReady();
+    return proc;
+  }
+
+  private async waitReady(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`${this.name} exited during start-up:\n${this.output.join("")}`);
+      try {
+        const response = await fetch(`${this.url}/readyz`);
+        if (response.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    throw new Error(`${this.name} was not ready within 60 s:\n${this.output.join("")}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((done) => this.child.once("exit", done));
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

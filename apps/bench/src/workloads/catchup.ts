@@ -1,0 +1,41 @@
+import type pg from "pg";
+import { setTimeout as sleep } from "node:timers/promises";
+import { EventStore } from "@coop/event-store";
+
+/** Waits until every projection has applied every event (lag 0), or fails after `timeoutMs`. */
+export async function waitForProjections(pool: pg.Pool, timeoutMs: number): Promise<void> {
+  const store = new EventStore(pool);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await pool.query<{ name: string; transaction_id: string; position: string; status: string }>(
+      "SELECT name, transaction_id::text, position::text, status FROM projections",
+    );
+    const lags = await Promise.all(rows.rows.map(async (r) => ({ ...r, lag: await store.countAfter({ transactionId: r.transaction_id, position: r.position }) })));
+    if (lags.length > 0 && lags.every((p) => p.lag === 0)) return;
+    const failed = lags.find((p) => p.status === "ERROR");
+    if (failed) throw new Error(`projection ${failed.name} is in ERROR`);
+    if (Date.now() > deadline) throw new Error(`projections still behind: ${lags.map((p) => `${p.name} ${p.lag}`).join(", ") || "none registered yet"}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Rebuilds one projection from every event in the store (the worker's own rebuild: replay into
+ * shadow tables, then swap) and reports its rate over the events it read.
+ */
+export async function catchUp(databaseUrl: string, name: string) {
+  const { createPool } = await import("@coop/database");
+  const { familyDecider } = await import("@coop/domain");
+  const { rebuildProjection } = await import("@coop/worker/rebuild");
+  const { projections } = await import("@coop/worker/projections");
+  const { READ_MODEL_WRITER_SETTINGS } = await import("@coop/worker/session-settings");
+  const projection = projections.find((p) => p.name === name);
+  if (!projection) throw new Error(`no projection named ${name}`);
+  const pool = createPool(databaseUrl, { max: 4, application_name: "bench-catchup", settings: READ_MODEL_WRITER_SETTINGS });
+  try {
+    const result = await rebuildProjection({ pool, databaseUrl, eventStore: new EventStore(pool, { upcast: familyDecider.upcast }), projection });
+    return { eventsPerSec: result.eventsPerSec, events: result.read };
+  } finally {
+    await pool.end();
+  }
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { GraphQLClient } from "../graphql-client";
+import { latencyFigures, percentile, round, runConcurrent } from "../stats";
+
+const ENROLL = `mutation Enroll($input: EnrollFamilyInput!) { enrollFamily(input: $input) { streamId version } }`;
+const PAY = `mutation Pay($input: RecordPaymentInput!) { recordPayment(input: $input) { streamId version position } }`;
+
+/** Enrolls `count` families through the gateway and returns their ids. */
+export async function enrollFamilies(client: GraphQLClient, count: number, label: string): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => randomUUID());
+  await runConcurrent(count, 16, async (i) => {
+    await client.request(ENROLL, {
+      input: { familyId: ids[i], familyName: `${label} family ${i}`, enrollmentDate: "2026-01-05", parentName: `Parent ${i}`, email: `parent${i}@example.com` },
+    });
+  });
+  return ids;
+}
+
+let paymentSeq = 0;
+function payment(familyId: string) {
+  paymentSeq++;
+  return { familyId, amountCents: 5_000 + (paymentSeq % 997), paidOn: "2026-11-02", dueOn: "2026-11-01", method: "CARD", transactionId: `bench-${process.pid}-${paymentSeq}` };
+}
+
+/** GraphQL recordPayment mutations over HTTP, `inFlight` at a time. */
+export async function commandE2e(client: GraphQLClient, families: string[], count = 10_000, inFlight = 16) {
+  const { latenciesMs, elapsedMs } = await runConcurrent(count, inFlight, async (i) => {
+    await client.request(PAY, { input: payment(families[i % families.length]!) });
+  });
+  return latencyFigures(latenciesMs, elapsedMs);
+}
+
+/**
+ * Sends `ratePerSec` recordPayment mutations a second for `seconds` (open loop: sends keep their
+ * schedule whatever the answers do) and measures, for each receipt, how long until the family's
+ * read-model row shows that version. A watcher reads the pending families' versions every
+ * millisecond or so in one query.
+ */
+export async function projectionLag(client: GraphQLClient, pool: pg.Pool, tenantId: string, families: string[], ratePerSec = 500, seconds = 20) {
+  const total = ratePerSec * seconds;
+  const pending = new Map<string, { version: number; at: number }[]>();
+  const samples: { sentAtMs: number; lagMs: number }[] = [];
+  let errors = 0;
+  let sent = 0;
+  let answered = 0;
+  const start = performance.now();
+
+  let watching = true;
+  const watcher = (async () => {
+    while (watching || pending.size > 0) {
+      if (pending.size === 0) {
+        await sleep(1);
+        continue;
+      }
+      const ids = [...pending.keys()];
+      const rows = await pool.query<{ family_id: string; version: number }>({
+        name: "lag_watch",
+        text: "SELECT family_id::text, version FROM family_views WHERE tenant_id = $1 AND family_id = ANY($2::uuid[])",
+        values: [tenantId, ids],
+      });
+      const now = performance.now();
+      for (const row of rows.rows) {
+        const waiting = pending.get(row.family_id);
+        if (!waiting) continue;
+        const still = waiting.filter((w) => {
+          if (row.version < w.version) return true;
+          samples.push({ sentAtMs: w.at - start, lagMs: now - w.at });
+          return false;
+        });
+        if (still.length) pending.set(row.family_id, still);
+        else pending.delete(row.family_id);
+      }
+      if (now - start > (seconds + 60) * 1000) throw new Error(`read model did not catch up: ${pending.size} families pending`);
+      await sleep(1); // a poll every millisecond or so: fine resolution without hogging the server
+    }
+  })();
+
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / ratePerSec;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    sent++;
+    const familyId = families[i % families.length]!;
+    sends.push(
+      client.request<{ recordPayment: { version: number } }>(PAY, { input: payment(familyId) }).then(
+        (data) => {
+          answered++;
+          const list = pending.get(familyId) ?? [];
+          list.push({ version: data.recordPayment.version, at: performance.now() });
+          pending.set(familyId, list);
+        },
+        () => {
+          errors++;
+        },
+      ),
+    );
+  }
+  await Promise.all(sends);
+  const sendSeconds = (performance.now() - start) / 1000;
+  watching = false;
+  await watcher;
+  const lags = samples.map((s) => s.lagMs).sort((a, b) => a - b);
+  return {
+    figures: { p50Ms: round(percentile(lags, 50), 2), p99Ms: round(percentile(lags, 99), 2), commands: answered, errors, achievedPerSec: round(sent / sendSeconds) },
+    series: samples.sort((a, b) => a.sentAtMs - b.sentAtMs).map((s) => [round(s.sentAtMs / 1000, 3), round(s.lagMs, 2)] as [number, number]),
+  };
+}
+
+/** Query latencies over HTTP, one request at a time, p50 of each. */
+export async function queryLatencies(client: GraphQLClient, familyIds: string[], searchTerms: string[], repeats = 300) {
+  const family = `query F($id: ID!) { family(id: $id) { id familyName status childrenCount totalPaidCents riskScore riskTier version } }`;
+  const atRisk = `query { atRiskFamilies { familyId familyName riskScore riskTier recommendedIntervention daysSinceContact } }`;
+  const search = `query S($term: String!) { searchFamilies(term: $term) { id familyName } }`;
+  async function p50(run: (i: number) => Promise<unknown>) {
+    for (let i = 0; i < 20; i++) await run(i); // warm-up
+    const { latenciesMs } = await runConcurrent(repeats, 1, async (i) => {
+      await run(i);
+    });
+    return round(percentile(latenciesMs.sort((a, b) => a - b), 50), 3);
+  }
+  return {
+    familyByIdP50Ms: await p50((i) => client.request(family, { id: familyIds[(i * 7919) % familyIds.length] })),
+    atRiskP50Ms: await p50(() => client.request(atRisk)),
+    searchP50Ms: await p50((i) => client.request(search, { term: searchTerms[i % searchTerms.length] })),
+  };
+}

@@ -2,6 +2,7 @@
 export type { JsonValue } from "./shared/json";
 export type { Decider, Decision, DecisionContext, Rejection, Validated } from "./shared/decider";
 export { createUpcasterRegistry } from "./shared/upcasting";
+export { isStorableText } from "./shared/validation";
 export type { StoredEventShape, UpcastStep, UpcastSteps, UpcasterRegistry } from "./shared/upcasting";
 
 export type { ContactMethod, FamilyCommand, FamilyCommandType, PaymentMethod } from "./family/family.commands";

@@ -54,6 +54,9 @@ describe("names and free text (trimmed, counted in code points)", () => {
     reject(chars(max, EMOJI) + "x");
     reject(null);
     reject(7);
+    reject("a\u0000b"); // PostgreSQL text cannot hold NUL
+    reject("a\ud83d"); // an unpaired surrogate is not Unicode text
+    reject("\ude00a");
     accepts(build("a"));
     accepts(build(chars(max)));
     accepts(build(`  ${chars(max)}  `)); // the padding is trimmed away before counting
@@ -66,6 +69,8 @@ describe("names and free text (trimmed, counted in code points)", () => {
     accepts(cmd.recordContact({ note: chars(500) }));
     accepts(cmd.recordContact({ note: ` ${chars(500, EMOJI)} ` }));
     accepts(cmd.recordContact({ note: null }));
+    rejectsField(cmd.recordContact({ note: "x\u0000" }), "note");
+    rejectsField(cmd.recordContact({ note: "\ud800" }), "note");
   });
 });
 
@@ -74,6 +79,12 @@ describe("email", () => {
     "rejects %j",
     (email) => given([]).when(cmd.enroll({ email })).thenRejects({ type: "InvalidInput", field: "email" }),
   );
+
+  it("rejects NUL and unpaired surrogates", () => {
+    for (const email of ["a\u0000@example.org", "a@exam\ud800ple.org"]) {
+      given([]).when(cmd.enroll({ email })).thenRejects({ type: "InvalidInput", field: "email" });
+    }
+  });
 
   it("rejects more than 254 characters", () => {
     const tooLong = `${chars(64)}@${chars(186)}.org`; // 255
@@ -221,6 +232,13 @@ describe("factors", () => {
       rejectsField(build({ factors: nested(4_011) }), "factors");
       rejectsField(build({ factors: nested(100_000) }), "factors");
     }
+  });
+
+  it("rejects text PostgreSQL cannot store, in values and keys", () => {
+    for (const factors of ["a\u0000b", ["\ud83d"], { note: "x\ude00" }, { "k\u0000": 1 }, { "\ud800": 1 }, [[{ deep: ["\u0000"] }]]]) {
+      rejectsField(cmd.assessRisk({ factors }), "factors");
+    }
+    accepts(cmd.assessRisk({ factors: { "\u{1F600}": "\u{1F600} \u0001 \u202e" } }));
   });
 
   it("rejects values that are not JSON", () => {

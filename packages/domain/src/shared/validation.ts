@@ -30,9 +30,23 @@ export function codePointLength(text: string): number {
   return count;
 }
 
+// NUL and unpaired surrogates: PostgreSQL's text and jsonb cannot hold them, and they are never
+// meaningful input, so they are refused here rather than failing the append.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether `text` can be stored as it is: no NUL character, no unpaired surrogate. */
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
+
+function unstorable(field: string): { ok: false; rejection: InvalidInput } {
+  return invalid(field, `${field} must not contain NUL characters or unpaired surrogates`);
+}
+
 /** A required string: trimmed, then `min..max` code points. */
 export function trimmedText(field: string, value: unknown, min: number, max: number): Check<string> {
   if (typeof value !== "string") return invalid(field, `${field} must be a string`);
+  if (!isStorableText(value)) return unstorable(field);
   const text = value.trim();
   const length = codePointLength(text);
   if (length < min || length > max) {
@@ -46,6 +60,7 @@ export function trimmedText(field: string, value: unknown, min: number, max: num
 export function optionalTrimmedText(field: string, value: unknown, max: number): Check<string | null> {
   if (value === null || value === undefined) return valid(null);
   if (typeof value !== "string") return invalid(field, `${field} must be a string`);
+  if (!isStorableText(value)) return unstorable(field);
   const text = value.trim();
   if (text === "") return valid(null);
   const length = codePointLength(text);
@@ -74,6 +89,7 @@ const EMAIL_MAX = 254;
 /** Trimmed e-mail address; case is kept as given (the local part may be case-sensitive). */
 export function email(field: string, value: unknown): Check<string> {
   if (typeof value !== "string") return invalid(field, `${field} must be a string`);
+  if (!isStorableText(value)) return unstorable(field);
   const text = value.trim();
   if (codePointLength(text) > EMAIL_MAX) return invalid(field, `${field} must be at most ${EMAIL_MAX} characters long`);
   if (!EMAIL.test(text)) return invalid(field, `${field} must be a valid e-mail address`);
@@ -115,32 +131,40 @@ export function oneOf<T extends string>(field: string, value: unknown, allowed: 
  * reader downstream (hashing, PostgreSQL's jsonb parser, clients) stays far from its stack limit. */
 export const JSON_MAX_DEPTH = 64;
 
-/** The deepest nesting of arrays and objects in `value` (a scalar is 0), found without recursion;
- * stops counting once past `limit`. */
-function nestingDepth(value: unknown, limit: number): number {
-  let deepest = 0;
+/** What makes a JSON input unfit to store, found without recursion: nesting deeper than
+ * `maxDepth`, or a string or key that cannot be stored. Null when it is fit. */
+function jsonProblem(value: unknown, maxDepth: number): "depth" | "text" | null {
   const pending: [unknown, number][] = [[value, 0]];
   while (pending.length > 0) {
     const [current, depth] = pending.pop()!;
+    if (typeof current === "string") {
+      if (!isStorableText(current)) return "text";
+      continue;
+    }
     if (current === null || typeof current !== "object") continue;
-    const level = depth + 1;
-    if (level > deepest) deepest = level;
-    if (deepest > limit) return deepest;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) pending.push([child, level]);
+    if (depth + 1 > maxDepth) return "depth";
+    if (Array.isArray(current)) {
+      for (const child of current) pending.push([child, depth + 1]);
+    } else {
+      for (const [key, child] of Object.entries(current)) {
+        if (!isStorableText(key)) return "text";
+        pending.push([child, depth + 1]);
+      }
+    }
   }
-  return deepest;
+  return null;
 }
 
 /**
- * Any JSON value (missing becomes null), at most `maxChars` characters once serialised and at
- * most JSON_MAX_DEPTH levels deep. The value is returned as its JSON round trip, so events only
- * ever hold plain JSON data.
+ * Any JSON value (missing becomes null), at most `maxChars` characters once serialised, at most
+ * JSON_MAX_DEPTH levels deep, with only storable text. The value is returned as its JSON round
+ * trip, so events only ever hold plain JSON data.
  */
 export function jsonValue(field: string, value: unknown, maxChars: number): Check<JsonValue | null> {
   if (value === null || value === undefined) return valid(null);
-  if (nestingDepth(value, JSON_MAX_DEPTH) > JSON_MAX_DEPTH) {
-    return invalid(field, `${field} must not nest arrays and objects more than ${JSON_MAX_DEPTH} levels deep`);
-  }
+  const problem = jsonProblem(value, JSON_MAX_DEPTH);
+  if (problem === "depth") return invalid(field, `${field} must not nest arrays and objects more than ${JSON_MAX_DEPTH} levels deep`);
+  if (problem === "text") return unstorable(field);
   let serialised: string | undefined;
   try {
     serialised = JSON.stringify(value);

@@ -90,6 +90,9 @@ describe("BAD_USER_INPUT names the field", () => {
     ["transaction id too long", "recordPayment", (f) => ({ ...validInput("recordPayment", f, today), transactionId: "x".repeat(101) }), "transactionId"],
     ["score above 100", "assessRisk", (f) => ({ ...validInput("assessRisk", f, today), score: 101 }), "score"],
     ["factors nested too deep", "assessRisk", (f) => ({ ...validInput("assessRisk", f, today), factors: JSON.parse(`${"[".repeat(4_011)}${"]".repeat(4_011)}`) as unknown }), "factors"],
+    ["NUL in a name", "enrollFamily", () => ({ ...validInput("enrollFamily", randomUUID(), today), familyName: "Rivera\u0000" }), "familyName"],
+    ["NUL inside factors", "updateEngagementScore", (f) => ({ ...validInput("updateEngagementScore", f, today), factors: { note: "\u0000\ud83d\ude00' OR 1=1 --" } }), "factors"],
+    ["unpaired surrogate in a reason", "withdrawFamily", (f) => ({ ...validInput("withdrawFamily", f, today), reason: "moved \ud83d" }), "reason"],
     ["score negative", "updateEngagementScore", (f) => ({ ...validInput("updateEngagementScore", f, today), score: -1 }), "score"],
     ["contact in the future", "recordContact", (f) => ({ ...validInput("recordContact", f, today), contactedOn: addDaysUtc(today, 2) }), "contactedOn"],
     ["note too long", "recordContact", (f) => ({ ...validInput("recordContact", f, today), note: "n".repeat(501) }), "note"],
@@ -118,6 +121,7 @@ describe("BAD_USER_INPUT names the field", () => {
     await expectField(Q.searchFamilies, { term: "a", limit: 0 }, "limit");
     await expectField(Q.searchFamilies, { term: "a", limit: 501 }, "limit");
     await expectField(Q.searchFamilies, { term: "a".repeat(501) }, "term");
+    await expectField(Q.searchFamilies, { term: "a\u0000" }, "term");
     await expectField(Q.atRiskFamilies, { min: 101 }, "minRiskScore");
     await expectField(Q.atRiskFamilies, { min: -1 }, "minRiskScore");
     await expectField(Q.atRiskFamilies, { limit: 1000 }, "limit");

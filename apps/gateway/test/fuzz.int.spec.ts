@@ -192,12 +192,15 @@ describe("200 malformed requests", () => {
     expect(failures, `seed ${seed}`).toEqual([]);
     expect(seen.size).toBeGreaterThan(10);
 
-    // Alive and well.
+    // Alive and well. A fresh family: a fuzzed request may have been valid by chance and withdrawn the first.
     expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
     const family = await stack.gql<{ family: { id: string } | null }>(Q.family, { id: familyId }, { token });
     expect(family.status).toBe(200);
     expect(family.body.errors).toBeUndefined();
-    const receipt = await stack.gql(M.assignCoordinator, { input: validInput("assignCoordinator", familyId, todayUtc()) }, { token });
+    const fresh = randomUUID();
+    const enrolled = await stack.gql(M.enrollFamily, { input: validInput("enrollFamily", fresh, todayUtc()) }, { token });
+    expect(enrolled.body.errors).toBeUndefined();
+    const receipt = await stack.gql(M.assignCoordinator, { input: validInput("assignCoordinator", fresh, todayUtc()) }, { token });
     expect(receipt.body.errors).toBeUndefined();
   });
 

@@ -25,6 +25,25 @@ describe("TokenVerifier", () => {
     expect((verifier as unknown as { cache: Map<string, unknown> }).cache.size).toBe(2);
   });
 
+  it("refuses claims PostgreSQL could not store or index: NUL, unpaired surrogates, overlong", async () => {
+    const verifier = new TokenVerifier(SECRET);
+    const bad: [string, string][] = [
+      ["u\u0000", "t"],
+      ["u", "t\u0000"],
+      ["\ud800", "t"],
+      ["u", "t\udc00x"],
+      ["u".repeat(201), "t"],
+      ["u", "t".repeat(101)],
+      ["  ", "t"],
+    ];
+    for (const [sub, tenantId] of bad) {
+      const token = await signToken(SECRET, { sub, tenantId, roles: ["admin"] });
+      await expect(verifier.verify(token), JSON.stringify([sub.slice(0, 5), tenantId.slice(0, 5)])).rejects.toBeInstanceOf(AuthenticationError);
+    }
+    const fine = await signToken(SECRET, { sub: "u".repeat(200), tenantId: "t\u{1F600}".padEnd(100, "t"), roles: ["admin"] });
+    await expect(verifier.verify(fine)).resolves.toMatchObject({ tenantId: "t\u{1F600}".padEnd(100, "t") });
+  });
+
   it("parses the Authorization header strictly", async () => {
     const verifier = new TokenVerifier(SECRET);
     await expect(verifier.verifyHeader(undefined)).rejects.toThrow(/Authentication required/);

@@ -1,3 +1,4 @@
+import { isStorableText } from "@coop/domain";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
 import { isRole, type Role, type Viewer } from "./viewer";
 
@@ -86,10 +87,19 @@ export class TokenVerifier {
 }
 
 /** sub (non-empty), tenant_id (non-empty string), roles (array; unknown roles ignored). */
+// Claims become the tenant column of every row and the userId of every event's metadata: they must
+// be text PostgreSQL can store and short enough for its indexes.
+const SUBJECT_MAX = 200;
+const TENANT_MAX = 100;
+
+function claimText(value: unknown, max: number): value is string {
+  return typeof value === "string" && value.trim() !== "" && value.length <= max && isStorableText(value);
+}
+
 export function viewerFromClaims(payload: Record<string, unknown>): Viewer {
   const { sub, tenant_id: tenantId, roles } = payload;
-  if (typeof sub !== "string" || sub.trim() === "") throw new AuthenticationError("The token has no subject (sub)");
-  if (typeof tenantId !== "string" || tenantId.trim() === "") throw new AuthenticationError("The token has no tenant (tenant_id)");
+  if (!claimText(sub, SUBJECT_MAX)) throw new AuthenticationError(`The token's subject (sub) must be non-empty text of at most ${SUBJECT_MAX} characters`);
+  if (!claimText(tenantId, TENANT_MAX)) throw new AuthenticationError(`The token's tenant (tenant_id) must be non-empty text of at most ${TENANT_MAX} characters`);
   if (!Array.isArray(roles)) throw new AuthenticationError("The token's roles claim must be an array");
   return { userId: sub, tenantId, roles: new Set(roles.filter(isRole)) };
 }

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
 import { CommandInfrastructureError, streamIdFor } from "@coop/command-bus";
-import type { FamilyCommand } from "@coop/domain";
+import { isStorableText, type FamilyCommand } from "@coop/domain";
 import type { GatewayContext } from "../context";
 import type { Viewer } from "../auth/viewer";
 import { badUserInput, ErrorCode, rejectionToError, unauthenticated } from "../errors/errors";
@@ -196,6 +196,8 @@ export class FamilyResolver {
   searchFamilies(@Args(() => SearchFamiliesArgs) { term, limit }: SearchFamiliesArgs, @Ctx() ctx: GatewayContext) {
     const checked = checkLimit(limit, 50);
     if (term.length > TERM_MAX) throw badUserInput("term", `term must be at most ${TERM_MAX} characters`);
+    // No stored name holds these, and PostgreSQL refuses a NUL in a parameter.
+    if (!isStorableText(term)) throw badUserInput("term", "term must not contain NUL characters or unpaired surrogates");
     return this.queries(ctx).search(viewerOf(ctx).tenantId, term, checked, ctx.services.today());
   }
 

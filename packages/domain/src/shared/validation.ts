@@ -32,6 +32,7 @@ export function codePointLength(text: string): number {
 
 // NUL and unpaired surrogates: PostgreSQL's text and jsonb cannot hold them, and they are never
 // meaningful input, so they are refused here rather than failing the append.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Whether `text` can be stored as it is: no NUL character, no unpaired surrogate. */

@@ -1,4 +1,5 @@
 import { loadConfig, wholeNumberFromEnv, type Config, type Env } from "@coop/config";
+import { REBUILD_CHUNK } from "./runtime/rebuild";
 
 /** A test-only fault: the named projection throws on any event whose data field equals the value. */
 export interface FaultRule {
@@ -16,6 +17,9 @@ export interface WorkerConfig extends Config {
   jobLockMs: number;
   /** Events read per publisher batch (one job per projection per batch). */
   publisherBatchSize: number;
+  /** Events per transaction while `projections rebuild` replays the store (short transactions keep
+   * the event store's watermark moving for every other reader). */
+  rebuildChunk: number;
   /** COOP_FAULT_INJECTION, parsed: for tests only, never set in production. */
   faults: FaultRule[];
 }
@@ -40,6 +44,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     ...loadConfig(env),
     jobLockMs: wholeNumberFromEnv(env, "WORKER_JOB_LOCK_MS", 10_000, 1_000, 600_000),
     publisherBatchSize: wholeNumberFromEnv(env, "WORKER_PUBLISHER_BATCH", 1_000, 1, 10_000),
+    rebuildChunk: wholeNumberFromEnv(env, "WORKER_REBUILD_CHUNK", REBUILD_CHUNK, 1, 100_000),
     faults: parseFaults(env.COOP_FAULT_INJECTION),
   };
 }

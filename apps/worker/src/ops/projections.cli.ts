@@ -13,7 +13,7 @@ import { findPublisherLockHolder } from "../publisher/leader-lock";
 import { countEventsAfter, ensureProjectionRows, readProjections, readPublisherCheckpoint, setProjectionRunning } from "../runtime/checkpoints";
 import { formatCheckpoint } from "../runtime/jobs";
 import { createQueues, queueOf, resumeProjection } from "../runtime/queues";
-import { rebuildProjection } from "../runtime/rebuild";
+import { isRebuildRunning, rebuildProjection } from "../runtime/rebuild";
 import { checkRegistry, checkTables, findProjection } from "../runtime/registry";
 import { formatTable } from "./format";
 
@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
           r.checkpoint.position,
           head,
           String(await countEventsAfter(pool, r.checkpoint)),
-          r.status,
+          r.status === "REBUILDING" && !(await isRebuildRunning(pool, r.name)) ? "REBUILDING (abandoned: the next worker start clears it)" : r.status,
           r.eventsProcessed,
           r.updatedAt.toISOString(),
           r.lastError ?? "",
@@ -105,7 +105,15 @@ async function main(argv: string[]): Promise<number> {
 
       const logger = createLogger(process.env.LOG_LEVEL || "info", { command: "rebuild" });
       console.log(`rebuilding ${projection.name} (tables ${projection.tables.join(", ")}) ...`);
-      const result = await rebuildProjection({ pool, databaseUrl: config.databaseUrl, eventStore, projection, queue, log: logger });
+      const result = await rebuildProjection({
+        pool,
+        databaseUrl: config.databaseUrl,
+        eventStore,
+        projection,
+        queue,
+        log: logger,
+        chunk: config.rebuildChunk,
+      });
       console.log(
         `rebuilt ${result.projection}: ${result.read} events read, ${result.applied} applied in ` +
           `${(result.replaySeconds + result.swapSeconds).toFixed(2)} s (swap ${(result.swapSeconds * 1000).toFixed(0)} ms): ` +

@@ -9,6 +9,7 @@ import type { ProjectionDefinition } from "../projections/types";
 import { ensureProjectionRows, isActive, markProjectionError, readProjections } from "./checkpoints";
 import { JOB_NAMES, checkJobData, formatCheckpoint, queueName, type ProjectionJobData } from "./jobs";
 import { Projector } from "./projector";
+import { recoverAbandonedRebuild } from "./rebuild";
 import { TableAnalyzer } from "./table-analyzer";
 import { assertGlobalConcurrency, queueOf, resumeProjection } from "./queues";
 
@@ -46,6 +47,9 @@ export class ProjectionRuntime {
     for (const p of projections) {
       const row = rows.find((r) => r.name === p.name);
       const queue = queueOf(queues, p.name);
+      if (row?.status === "REBUILDING" && (await recoverAbandonedRebuild(pool, p))) {
+        logger.warn({ projection: p.name }, "a rebuild of this projection was abandoned by its process: dropped its shadow tables, RUNNING again");
+      }
       if (row?.status === "ERROR") {
         logger.warn({ projection: p.name, lastError: row.lastError }, "projection was stopped by an error: resuming from its checkpoint");
         await resumeProjection(pool, queue, p.name);

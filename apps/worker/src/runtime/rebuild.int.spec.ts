@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPool } from "@coop/database";
 import type pg from "pg";
 import { projections } from "../projections/projections";
-import { runProjectionsCli } from "../test-kit/cli";
+import { runProjectionsCli, startProjectionsCli } from "../test-kit/cli";
+import { isRebuildRunning } from "./rebuild";
 import { verifyReadModels } from "../test-kit/compare";
 import { randomSeed } from "../test-kit/random";
 import { TestStack } from "../test-kit/stack";
+import { waitUntil } from "../test-kit/wait";
 import { generateWorkload } from "../test-kit/workload";
 
 const TABLES = projections.flatMap((p) => p.tables);
@@ -120,5 +122,79 @@ describe("projections rebuild", () => {
     expect(second.code, `${second.stdout}\n${second.stderr}`).toBe(0);
     await stack.waitForHead();
     await verifyReadModels(stack.pool, stack.eventStore, stack.model);
+  });
+
+  describe("a rebuild that is interrupted", () => {
+    // Small chunks make the replay take seconds: long enough to be caught in the middle.
+    const slow = () => stack.workerEnv({ WORKER_REBUILD_CHUNK: "5" });
+
+    async function shadowRows(table: string): Promise<number> {
+      const { rows } = await stack.pool.query<{ n: number | null }>("SELECT (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I', $1::text), false, true, '')))[1]::text::int AS n WHERE to_regclass($1) IS NOT NULL", [table]);
+      return rows[0]?.n ?? 0;
+    }
+
+    async function status(name: string): Promise<string> {
+      return (await stack.projectionRows()).find((r) => r.name === name)!.status;
+    }
+
+    async function untilReplaying(name: string, table: string) {
+      await waitUntil(`a rebuild of ${name} to be replaying`, async () => (await status(name)) === "REBUILDING" && (await shadowRows(`${table}__rebuild`)) > 0, {
+        timeoutMs: 60_000,
+        intervalMs: 20,
+        describe: () => stack.describe(),
+      });
+    }
+
+    it("killed mid-replay: status says abandoned, the next worker start drops its shadow tables and sets it RUNNING", async () => {
+      const rebuild = startProjectionsCli(["rebuild", "family-detail"], slow());
+      await untilReplaying("family-detail", "family_views");
+      rebuild.child.kill("SIGKILL");
+      const killed = await rebuild.done;
+      expect(killed.code).toBeNull(); // died by the signal, in the middle
+
+      const shown = await runProjectionsCli(["status"], stack.workerEnv());
+      expect(shown.stdout).toMatch(/family-detail .*REBUILDING \(abandoned/);
+      expect(await shadowRows("family_views__rebuild")).toBeGreaterThan(0);
+
+      // Live processing goes on meanwhile; a worker that starts now clears the leftovers.
+      await stack.run(generateWorkload({ seed: randomSeed(), families: 20, commands: 300 }));
+      const worker = stack.startWorker({ LOG_LEVEL: "info" }); // it logs its port once prepared
+      await worker.httpPort();
+      expect(await status("family-detail")).toBe("RUNNING");
+      const { rows: leftovers } = await stack.pool.query("SELECT tablename FROM pg_tables WHERE tablename LIKE '%\\_\\_rebuild'");
+      expect(leftovers).toEqual([]);
+      await stack.waitForHead();
+      await verifyReadModels(stack.pool, stack.eventStore, stack.model);
+    });
+
+    it("alive: a worker starting meanwhile leaves it alone, and it completes", async () => {
+      // Mid-replay, the test takes the projection's row: the rebuild then waits at its swap, alive
+      // and holding its lock, for as long as the test needs.
+      const holder = await stack.pool.connect();
+      try {
+        const rebuild = startProjectionsCli(["rebuild", "at-risk"], slow());
+        await untilReplaying("at-risk", "at_risk_families");
+        await holder.query("BEGIN");
+        const { rows: held } = await holder.query<{ status: string }>("SELECT status::text FROM projections WHERE name = 'at-risk' FOR UPDATE");
+        expect(held[0]!.status).toBe("REBUILDING");
+        expect(await isRebuildRunning(stack.pool, "at-risk")).toBe(true);
+        const shown = await runProjectionsCli(["status"], stack.workerEnv());
+        expect(shown.stdout).toMatch(/at-risk .*REBUILDING/);
+        expect(shown.stdout).not.toMatch(/abandoned/);
+        const worker = stack.startWorker({ LOG_LEVEL: "info" }); // it logs its port once prepared
+        await worker.httpPort();
+        expect(await status("at-risk")).toBe("REBUILDING");
+        expect(rebuild.child.exitCode).toBeNull();
+        await holder.query("COMMIT");
+        const finished = await rebuild.done;
+        expect(finished.code, `${finished.stdout}\n${finished.stderr}`).toBe(0);
+      } finally {
+        await holder.query("ROLLBACK").catch(() => undefined);
+        holder.release();
+      }
+      expect(await status("at-risk")).toBe("RUNNING");
+      await stack.waitForHead();
+      await verifyReadModels(stack.pool, stack.eventStore, stack.model);
+    });
   });
 });

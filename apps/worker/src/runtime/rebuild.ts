@@ -221,6 +221,7 @@ export interface RebuildOptions {
   /** The projection's queue: resumed if it was paused, and given a catch-up job. */
   queue?: Queue;
   log?: Logger;
+  /** Events per transaction while replaying (default REBUILD_CHUNK). */
   chunk?: number;
   /** How long the swap may wait for a table lock before it retries (default 5 s). */
   lockTimeoutMs?: number;
@@ -306,6 +307,42 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     throw error;
   } finally {
     await lockClient.end().catch(() => undefined);
+  }
+}
+
+/** Whether some session holds `name`'s rebuild lock, i.e. a rebuild of it is running now. */
+export async function isRebuildRunning(db: Db, name: string): Promise<boolean> {
+  const { rows } = await db.query<{ running: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+        AND classid = $1::int::oid AND objid = hashtext($2)::oid AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS running`,
+    [REBUILD_LOCK_CLASS, name],
+  );
+  return rows[0]!.running;
+}
+
+/**
+ * A projection left REBUILDING by a rebuild whose process died (its rebuild lock is free): drops
+ * the half-built shadow tables and sets it RUNNING again. Live processing never stopped meanwhile,
+ * so the live tables and checkpoint are current. True if it recovered one; a running rebuild is
+ * left alone.
+ */
+export async function recoverAbandonedRebuild(pool: pg.Pool, projection: ProjectionDefinition): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS ok", [REBUILD_LOCK_CLASS, projection.name]);
+    if (!rows[0]?.ok) return false;
+    try {
+      const updated = await client.query(
+        "UPDATE projections SET status = 'RUNNING', updated_at = now() WHERE name = $1 AND status = 'REBUILDING'",
+        [projection.name],
+      );
+      await dropShadow(client, projection);
+      return (updated.rowCount ?? 0) > 0;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1::int, hashtext($2))", [REBUILD_LOCK_CLASS, projection.name]);
+    }
+  } finally {
+    client.release();
   }
 }
 

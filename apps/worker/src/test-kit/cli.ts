@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { WORKER_DIR, type WorkerEnv } from "./workers";
 
 export interface CliResult {
@@ -7,26 +7,41 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `projections.cli.ts` as `pnpm projections` does, against a test stack's env. */
-export function runProjectionsCli(args: string[], env: WorkerEnv, timeoutMs = 120_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const childEnv: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: "warn", ...env };
-    const child = spawn(process.execPath, ["--import", "tsx", "src/ops/projections.cli.ts", ...args], {
-      cwd: WORKER_DIR,
-      env: childEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`projections ${args.join(" ")} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+export interface RunningCli {
+  child: ChildProcess;
+  /** Settles when the process exits (however it exits). */
+  done: Promise<CliResult>;
+}
+
+/** Starts `projections.cli.ts` as `pnpm projections` does, against a test stack's env. */
+export function startProjectionsCli(args: string[], env: WorkerEnv): RunningCli {
+  const childEnv: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: "warn", ...env };
+  const child = spawn(process.execPath, ["--import", "tsx", "src/ops/projections.cli.ts", ...args], {
+    cwd: WORKER_DIR,
+    env: childEnv,
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+  const done = new Promise<CliResult>((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+/** Runs `projections.cli.ts` to the end; killed (and rejected) after `timeoutMs`. */
+export async function runProjectionsCli(args: string[], env: WorkerEnv, timeoutMs = 120_000): Promise<CliResult> {
+  const { child, done } = startProjectionsCli(args, env);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      void done.then((r) => reject(new Error(`projections ${args.join(" ")} did not finish within ${timeoutMs} ms\n${r.stdout}\n${r.stderr}`)));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([done, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

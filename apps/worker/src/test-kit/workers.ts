@@ -12,6 +12,7 @@ export interface WorkerEnv {
   LOG_LEVEL?: string;
   COOP_FAULT_INJECTION?: string;
   WORKER_JOB_LOCK_MS?: string;
+  WORKER_REBUILD_CHUNK?: string;
 }
 
 /** A real worker process (`node --import tsx src/main.ts`), as deployments run it. */

@@ -113,18 +113,25 @@ export async function compareWithRebuild(pool: pg.Pool, eventStore: EventStore):
   return problems;
 }
 
+const STATE_SQL = `SELECT (SELECT json_agg(json_build_array(name, status, transaction_id::text || '/' || position::text, events_processed) ORDER BY name) FROM projections) AS projections,
+        (SELECT transaction_id::text || '/' || position::text FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1) AS head,
+        (SELECT count(*) FROM events) AS events,
+        (SELECT count(*) FROM family_views v WHERE v.version <> (SELECT max(stream_version) FROM events e WHERE e.tenant_id = v.tenant_id AND e.stream_id = v.family_id)) AS stale_families`;
+
 /** Both equalities, with at most 20 problems listed. */
 export async function verifyReadModels(pool: pg.Pool, eventStore: EventStore, model: ExpectedModel): Promise<void> {
-  const problems = [...(await compareWithModel(pool, model)), ...(await compareWithRebuild(pool, eventStore))];
+  // The state before and after comparing tells "behind" from "wrong" when something fails.
+  const { rows: before } = await pool.query(STATE_SQL);
+  const modelProblems = await compareWithModel(pool, model);
+  const rebuildProblems = await compareWithRebuild(pool, eventStore);
+  const problems = [...rebuildProblems, ...modelProblems];
   if (problems.length > 0) {
-    // Enough context to tell "behind" from "wrong": checkpoints, head, and stale family rows.
-    const { rows } = await pool.query(
-      `SELECT (SELECT json_agg(json_build_array(name, status, transaction_id::text || '/' || position::text, events_processed)) FROM projections) AS projections,
-              (SELECT transaction_id::text || '/' || position::text FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1) AS head,
-              (SELECT count(*) FROM family_views v WHERE v.version <> (SELECT max(stream_version) FROM events e WHERE e.tenant_id = v.tenant_id AND e.stream_id = v.family_id)) AS stale_families`,
-    );
+    const { rows: after } = await pool.query(STATE_SQL);
+    const again = await compareWithModel(pool, model);
     throw new Error(
-      `read models are wrong (${problems.length} problems; state ${JSON.stringify(rows[0])}):\n  ${problems.slice(0, 20).join("\n  ")}`,
+      `read models are wrong (${modelProblems.length} problems against the model, ${rebuildProblems.length} against a rebuild; model: ${model.accepted} accepted commands; ` +
+        `state before ${JSON.stringify(before[0])}; after ${JSON.stringify(after[0])}; ` +
+        `compared with the model again: ${again.length} problems):\n  ${problems.slice(0, 20).join("\n  ")}`,
     );
   }
 }

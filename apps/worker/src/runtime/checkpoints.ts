@@ -95,15 +95,6 @@ export async function advanceProjectionAndCommit(client: pg.ClientBase, name: st
   );
 }
 
-export async function advanceProjection(client: pg.ClientBase, name: string, checkpoint: Checkpoint, applied: number): Promise<void> {
-  await client.query(
-    `UPDATE projections SET transaction_id = $2::bigint, position = $3::bigint,
-            events_processed = events_processed + $4::bigint, updated_at = now()
-      WHERE name = $1`,
-    [name, checkpoint.transactionId, checkpoint.position, applied],
-  );
-}
-
 /** Stops a projection after its last retry; returns false if it was not active (already stopped). */
 export async function markProjectionError(db: pg.Pool | pg.ClientBase, name: string, message: string): Promise<boolean> {
   const result = await db.query(

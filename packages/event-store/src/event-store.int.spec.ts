@@ -161,10 +161,7 @@ describe("reading all events below the safe watermark", () => {
     // The true head, not the readable one: the watermark is cluster-wide, so another database's
     // open transaction can keep the previous tests' last events unreadable for a moment, and a
     // start cursor before them would count them as this test's.
-    const { rows: heads } = await pool.query<{ transaction_id: string; position: string }>(
-      "SELECT transaction_id::text, position::text FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1",
-    );
-    const startCursor: Checkpoint = heads[0] ? { transactionId: heads[0].transaction_id, position: heads[0].position } : START;
+    const startCursor: Checkpoint = (await store.head()) ?? START;
 
     const appenders = 8;
     const total = 5_000;
@@ -235,7 +232,7 @@ describe("reading all events below the safe watermark", () => {
         for (const e of batch) seen.push(e);
         if (batch.length) cursor = { transactionId: batch.at(-1)!.transactionId, position: batch.at(-1)!.position };
         const naive = await pool.query<{ position: string }>(
-          "SELECT position::text FROM events WHERE position > $1 ORDER BY position LIMIT 200",
+          "SELECT e.position::text FROM events e WHERE e.position > $1 ORDER BY e.position LIMIT 200",
           [naiveMax.toString()],
         );
         for (const row of naive.rows) {

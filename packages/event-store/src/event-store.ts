@@ -241,6 +241,21 @@ export class EventStore {
     return result.rows[0]!.head;
   }
 
+  /**
+   * The last event appended in log order, as a checkpoint: what a caught-up reader's checkpoint
+   * equals. Committed, but maybe not yet readable (below the watermark). Null for an empty store.
+   */
+  async head(): Promise<Checkpoint | null> {
+    // Ordered by the qualified columns: a bare name would sort the text output columns.
+    const result = await this.pool.query<{ transaction_id: string; position: string }>({
+      name: "es_head",
+      text: `SELECT e.transaction_id::text AS transaction_id, e.position::text AS position FROM events e
+              ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1`,
+    });
+    const row = result.rows[0];
+    return row ? { transactionId: row.transaction_id, position: row.position } : null;
+  }
+
   /** How many events lie after `checkpoint` in log order: a projection's lag, in events. */
   async countAfter(checkpoint: Checkpoint): Promise<number> {
     const result = await this.pool.query<{ n: string }>({

@@ -114,7 +114,7 @@ export async function compareWithRebuild(pool: pg.Pool, eventStore: EventStore):
 }
 
 const STATE_SQL = `SELECT (SELECT json_agg(json_build_array(name, status, transaction_id::text || '/' || position::text, events_processed) ORDER BY name) FROM projections) AS projections,
-        (SELECT transaction_id::text || '/' || position::text FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1) AS head,
+        (SELECT e.transaction_id::text || '/' || e.position::text FROM events e ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1) AS head,
         (SELECT count(*) FROM events) AS events,
         (SELECT count(*) FROM family_views v WHERE v.version <> (SELECT max(stream_version) FROM events e WHERE e.tenant_id = v.tenant_id AND e.stream_id = v.family_id)) AS stale_families`;
 

@@ -142,10 +142,7 @@ export class TestStack {
 
   /** The last event in log order (what a caught-up checkpoint equals). */
   async head(): Promise<Checkpoint | null> {
-    const { rows } = await this.pool.query<{ transaction_id: string; position: string }>(
-      "SELECT transaction_id::text AS transaction_id, position::text AS position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1",
-    );
-    return rows[0] ? { transactionId: rows[0].transaction_id, position: rows[0].position } : null;
+    return this.eventStore.head();
   }
 
   async projectionRows(): Promise<ProjectionRow[]> {

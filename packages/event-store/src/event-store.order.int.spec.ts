@@ -1,0 +1,50 @@
+// Log order is numeric order of (transaction id, position), also where the numbers gain a digit:
+// a query that sorts their text ("1000" before "999") would take an old event for the head.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPool } from "@coop/database";
+import { createTestDatabase, type TestDatabase } from "@coop/database/testing";
+import { EventStore, START } from "./index";
+
+let db: TestDatabase;
+let pool: ReturnType<typeof createPool>;
+let store: EventStore;
+
+beforeAll(async () => {
+  db = await createTestDatabase("coop_test_es_order");
+  pool = createPool(db.url, { max: 4 });
+  store = new EventStore(pool);
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+/** Stores an event with the given transaction id and position, as if written by that transaction. */
+async function storedAt(transactionId: number, position: number, streamVersion: number, streamId: string) {
+  await pool.query(
+    `INSERT INTO events (position, transaction_id, event_id, tenant_id, stream_id, stream_type, stream_version, event_type, schema_version, data, metadata)
+     VALUES ($1, $2, $3, 'tenant-a', $4, 'Test', $5, 'Happened', 1, '{}', '{}')`,
+    [position, transactionId, randomUUID(), streamId, streamVersion],
+  );
+}
+
+describe("log order across a digit boundary", () => {
+  it("head, readAll and countAfter compare numbers, not text", async () => {
+    expect(await store.head()).toBeNull();
+    const a = randomUUID();
+    const b = randomUUID();
+    await storedAt(999, 99, 1, a);
+    await storedAt(1000, 100, 1, b);
+    await storedAt(1000, 101, 2, b);
+    await storedAt(10000, 9, 2, a); // a late commit: a low position in a later transaction
+
+    expect(await store.head()).toEqual({ transactionId: "10000", position: "9" });
+    const all = await store.readAll(START, 10);
+    expect(all.map((e) => `${e.transactionId}/${e.position}`)).toEqual(["999/99", "1000/100", "1000/101", "10000/9"]);
+    expect(await store.countAfter({ transactionId: "999", position: "99" })).toBe(3);
+    expect(await store.countAfter({ transactionId: "1000", position: "101" })).toBe(1);
+    expect(await store.headPosition()).toBe("101");
+  });
+});

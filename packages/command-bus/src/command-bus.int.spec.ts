@@ -20,10 +20,46 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** An event store whose loads wait at a gate when one is set: forces one interleaving of two buses. */
+class GatedEventStore extends EventStore {
+  gate: Promise<void> | null = null;
+  /** Resolves once a load has reached the gate. */
+  waiting: Promise<void> = Promise.resolve();
+  private arrived: () => void = () => undefined;
+
+  /** The next loads wait until `open()`; `before` puts the gate before the read, else after it. */
+  close(before: boolean): () => void {
+    let open!: () => void;
+    this.gate = new Promise<void>((resolve) => (open = resolve));
+    this.before = before;
+    this.waiting = new Promise<void>((resolve) => (this.arrived = resolve));
+    return () => {
+      this.gate = null;
+      open();
+    };
+  }
+
+  private before = true;
+
+  override async load<S>(...args: Parameters<EventStore["load"]>) {
+    const gate = this.gate;
+    if (gate && this.before) {
+      this.arrived();
+      await gate;
+    }
+    const loaded = await super.load<S>(...args);
+    if (gate && !this.before) {
+      this.arrived();
+      await gate;
+    }
+    return loaded;
+  }
+}
+
 function newBus(options: Partial<CommandBusOptions> & { applicationName?: string; max?: number } = {}) {
   const pool = createPool(db.url, { max: options.max ?? 10, application_name: options.applicationName ?? "bus-test" });
   pools.push(pool);
-  const eventStore = new EventStore(pool, { upcast: familyDecider.upcast });
+  const eventStore = new GatedEventStore(pool, { upcast: familyDecider.upcast });
   const bus = new CommandBus({
     eventStore,
     commandStore: new CommandStore(pool),
@@ -126,9 +162,27 @@ describe("dispatch", () => {
     await bus.dispatch(envelope(enroll(familyId)));
     const pay = envelope(payment(familyId, "tx-same"));
     const results = await Promise.all([bus.dispatch(pay), other.dispatch(pay), bus.dispatch(pay)]);
-    expect(results.every((r) => r.ok)).toBe(true);
+    expect(results.every((r) => r.ok), JSON.stringify(results)).toBe(true);
     expect(new Set(results.map((r) => (r.ok ? r.receipt.version : 0)))).toEqual(new Set([2]));
     expect(results.filter((r) => r.ok && !r.repeated)).toHaveLength(1);
+  });
+
+  it("a repeat that loads the state its first attempt produced gets the receipt, not the rule it breaks", async () => {
+    // The second bus looks the command id up (not there yet), then the first bus appends the
+    // command, then the second loads: its state already holds this very payment.
+    const first = newBus().bus;
+    const second = newBus();
+    const familyId = randomUUID();
+    await first.dispatch(envelope(enroll(familyId)));
+    const pay = envelope(payment(familyId, "tx-raced"));
+    const open = second.eventStore.close(true);
+    const late = second.bus.dispatch(pay);
+    await second.eventStore.waiting;
+    const won = await first.dispatch(pay);
+    open();
+    expect(won).toMatchObject({ ok: true, repeated: false, receipt: { version: 2 } });
+    expect(await late).toMatchObject({ ok: true, repeated: true, receipt: { version: 2 } });
+    expect(await eventsOf(second.pool, familyId)).toHaveLength(2);
   });
 
   it("scopes everything by tenant: another tenant's family is not found", async () => {
@@ -152,7 +206,7 @@ describe("concurrency across processes", () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => (i % 2 ? a.bus : b.bus).dispatch(envelope(payment(familyId, `tx-${i}`)))),
     );
-    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results.filter((r) => !r.ok)).toEqual([]); // no conflict: retries absorb the clashes
     const events = await eventsOf(a.pool, familyId);
     expect(events.map((e) => e.stream_version)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
     expect(new Set(results.map((r) => (r.ok ? r.receipt.version : -1))).size).toBe(50);
@@ -167,24 +221,31 @@ describe("concurrency across processes", () => {
     ids[37] = "tx-3";
     const results = await Promise.all(ids.map((tx, i) => (i % 2 ? a.bus : b.bus).dispatch(envelope(payment(familyId, tx)))));
     const refused = results.filter((r) => !r.ok);
-    expect(refused).toHaveLength(1);
+    expect(refused, JSON.stringify(refused)).toHaveLength(1);
     expect(refused[0]).toMatchObject({ rejection: { type: "Refused", reason: "DUPLICATE_TRANSACTION" } });
     expect((await eventsOf(a.pool, familyId)).map((e) => e.stream_version)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
-  it("gives CONCURRENCY_CONFLICT when retries run out on a busy stream", async () => {
-    const a = newBus({ applicationName: "bus-a", maxRetries: 0, cacheSize: 0 });
-    const b = newBus({ applicationName: "bus-b", maxRetries: 0, cacheSize: 0 });
-    const familyId = randomUUID();
-    await a.bus.dispatch(envelope(enroll(familyId)));
-    const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => (i % 2 ? a.bus : b.bus).dispatch(envelope(payment(familyId, `tx-${i}`)))),
-    );
-    const conflicts = results.filter((r) => !r.ok);
-    expect(conflicts.length).toBeGreaterThan(0);
-    for (const c of conflicts) expect(c).toMatchObject({ rejection: { type: "ConcurrencyConflict" } });
-    // Every acknowledged command is there, and nothing else.
-    expect(await eventsOf(a.pool, familyId)).toHaveLength(1 + results.filter((r) => r.ok).length);
+  it("gives CONCURRENCY_CONFLICT when retries run out on a busy stream, and retries otherwise", async () => {
+    // b decides on version 1 while a appends version 2: b's append clashes, every time.
+    const clash = async (maxRetries: number) => {
+      const a = newBus({ applicationName: "bus-a", maxRetries, cacheSize: 0 });
+      const b = newBus({ applicationName: "bus-b", maxRetries, cacheSize: 0 });
+      const familyId = randomUUID();
+      await a.bus.dispatch(envelope(enroll(familyId)));
+      const open = b.eventStore.close(false);
+      const late = b.bus.dispatch(envelope(payment(familyId, "tx-b")));
+      await b.eventStore.waiting;
+      expect(await a.bus.dispatch(envelope(payment(familyId, "tx-a")))).toMatchObject({ ok: true, receipt: { version: 2 } });
+      open();
+      return { result: await late, events: await eventsOf(a.pool, familyId) };
+    };
+    const refused = await clash(0);
+    expect(refused.result).toMatchObject({ ok: false, rejection: { type: "ConcurrencyConflict" } });
+    expect(refused.events).toHaveLength(2); // nothing of b's
+    const retried = await clash(1);
+    expect(retried.result).toMatchObject({ ok: true, receipt: { version: 3 } });
+    expect(retried.events).toHaveLength(3);
   });
 });
 

@@ -139,7 +139,16 @@ export class CommandBus {
     let live = await this.live(key, stream, decider);
     for (let attempt = 0; ; attempt++) {
       const decision = decider.decide(command, live.state, context);
-      if (!decision.ok) return { ok: false, rejection: decision.rejection };
+      if (!decision.ok) {
+        // Another process may have appended this very command between the lookup above and the
+        // load: the state then refuses it (a duplicate payment, an enrolled family), and a
+        // repeat must get its receipt instead. Rejections are rare, so the look is cheap.
+        if (!envelope.commandIdIsNew) {
+          const receipt = await this.options.commandStore.findReceipt(stream.tenantId, envelope.commandId);
+          if (receipt) return this.repeat(receipt, command.type, hash);
+        }
+        return { ok: false, rejection: decision.rejection };
+      }
 
       const events: NewEvent[] = decision.events.map((event: AnyEvent) => ({
         type: event.type,

@@ -20,38 +20,35 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** An event store whose loads wait at a gate when one is set: forces one interleaving of two buses. */
+/** An event store whose loads can wait at a gate, before or after reading: forces one interleaving of two buses. */
 class GatedEventStore extends EventStore {
-  gate: Promise<void> | null = null;
+  private gate: { at: "before" | "after"; opened: Promise<void>; arrived: () => void } | null = null;
   /** Resolves once a load has reached the gate. */
   waiting: Promise<void> = Promise.resolve();
-  private arrived: () => void = () => undefined;
 
-  /** The next loads wait until `open()`; `before` puts the gate before the read, else after it. */
-  close(before: boolean): () => void {
+  /** Holds the next loads at the gate until the returned function opens it. */
+  close(at: "before" | "after"): () => void {
     let open!: () => void;
-    this.gate = new Promise<void>((resolve) => (open = resolve));
-    this.before = before;
-    this.waiting = new Promise<void>((resolve) => (this.arrived = resolve));
+    let arrived!: () => void;
+    this.waiting = new Promise<void>((resolve) => (arrived = resolve));
+    this.gate = { at, opened: new Promise<void>((resolve) => (open = resolve)), arrived };
     return () => {
       this.gate = null;
       open();
     };
   }
 
-  private before = true;
+  private async pass(at: "before" | "after", gate: GatedEventStore["gate"]) {
+    if (gate?.at !== at) return;
+    gate.arrived();
+    await gate.opened;
+  }
 
   override async load<S>(...args: Parameters<EventStore["load"]>) {
     const gate = this.gate;
-    if (gate && this.before) {
-      this.arrived();
-      await gate;
-    }
+    await this.pass("before", gate);
     const loaded = await super.load<S>(...args);
-    if (gate && !this.before) {
-      this.arrived();
-      await gate;
-    }
+    await this.pass("after", gate);
     return loaded;
   }
 }
@@ -175,7 +172,7 @@ describe("dispatch", () => {
     const familyId = randomUUID();
     await first.dispatch(envelope(enroll(familyId)));
     const pay = envelope(payment(familyId, "tx-raced"));
-    const open = second.eventStore.close(true);
+    const open = second.eventStore.close("before");
     const late = second.bus.dispatch(pay);
     await second.eventStore.waiting;
     const won = await first.dispatch(pay);
@@ -233,7 +230,7 @@ describe("concurrency across processes", () => {
       const b = newBus({ applicationName: "bus-b", maxRetries, cacheSize: 0 });
       const familyId = randomUUID();
       await a.bus.dispatch(envelope(enroll(familyId)));
-      const open = b.eventStore.close(false);
+      const open = b.eventStore.close("after");
       const late = b.bus.dispatch(envelope(payment(familyId, "tx-b")));
       await b.eventStore.waiting;
       expect(await a.bus.dispatch(envelope(payment(familyId, "tx-a")))).toMatchObject({ ok: true, receipt: { version: 2 } });

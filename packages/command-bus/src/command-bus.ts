@@ -129,12 +129,10 @@ export class CommandBus {
     { decider }: AggregateRegistration<any, any, any>,
     context: DecisionContext,
   ): Promise<DispatchResult> {
-    // Idempotency is checked before the business rules, and again after every clash, since the
-    // process that won may have been carrying this very command.
-    if (!envelope.commandIdIsNew) {
-      const earlier = await this.options.commandStore.findReceipt(stream.tenantId, envelope.commandId);
-      if (earlier) return this.repeat(earlier, command.type, hash);
-    }
+    // Idempotency is checked before the business rules, and again after every clash or refusal: the
+    // process that won (or appended just before our load) may have been carrying this very command.
+    const earlier = await this.earlierResult(envelope, stream, command.type, hash);
+    if (earlier) return earlier;
 
     let live = await this.live(key, stream, decider);
     for (let attempt = 0; ; attempt++) {
@@ -143,11 +141,7 @@ export class CommandBus {
         // Another process may have appended this very command between the lookup above and the
         // load: the state then refuses it (a duplicate payment, an enrolled family), and a
         // repeat must get its receipt instead. Rejections are rare, so the look is cheap.
-        if (!envelope.commandIdIsNew) {
-          const receipt = await this.options.commandStore.findReceipt(stream.tenantId, envelope.commandId);
-          if (receipt) return this.repeat(receipt, command.type, hash);
-        }
-        return { ok: false, rejection: decision.rejection };
+        return (await this.earlierResult(envelope, stream, command.type, hash)) ?? { ok: false, rejection: decision.rejection };
       }
 
       const events: NewEvent[] = decision.events.map((event: AnyEvent) => ({
@@ -201,14 +195,20 @@ export class CommandBus {
           rejection: { type: "ConcurrencyConflict", message: `stream ${stream.streamId} stayed busy through ${attempt + 1} attempts` },
         };
       }
-      if (!envelope.commandIdIsNew) {
-        const receipt = await this.options.commandStore.findReceipt(stream.tenantId, envelope.commandId);
-        if (receipt) return this.repeat(receipt, command.type, hash);
-      }
+      const repeated = await this.earlierResult(envelope, stream, command.type, hash);
+      if (repeated) return repeated;
       live = await this.catchUp(live, stream, decider);
       this.cache.set(key, live);
       await sleep(Math.random() * Math.min(50, 2 ** attempt));
     }
+  }
+
+  /** The answer to a command id seen before (its receipt, or COMMAND_ID_REUSED); null if new. */
+  private async earlierResult(envelope: CommandEnvelope<AnyCommand>, stream: StreamRef, type: string, hash: string): Promise<DispatchResult | null> {
+    // A gateway-minted id cannot have been used before: no lookup.
+    if (envelope.commandIdIsNew) return null;
+    const receipt = await this.options.commandStore.findReceipt(stream.tenantId, envelope.commandId);
+    return receipt ? this.repeat(receipt, type, hash) : null;
   }
 
   private repeat(receipt: StoredReceipt, type: string, hash: string): DispatchResult {

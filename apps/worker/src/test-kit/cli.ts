@@ -29,19 +29,16 @@ export function startProjectionsCli(args: string[], env: WorkerEnv): RunningCli 
   return { child, done };
 }
 
-/** Runs `projections.cli.ts` to the end; killed (and rejected) after `timeoutMs`. */
+/** Runs `projections.cli.ts` to the end; killed, and an error, after `timeoutMs`. */
 export async function runProjectionsCli(args: string[], env: WorkerEnv, timeoutMs = 120_000): Promise<CliResult> {
   const { child, done } = startProjectionsCli(args, env);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      void done.then((r) => reject(new Error(`projections ${args.join(" ")} did not finish within ${timeoutMs} ms\n${r.stdout}\n${r.stderr}`)));
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([done, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  const result = await done;
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`projections ${args.join(" ")} did not finish within ${timeoutMs} ms\n${result.stdout}\n${result.stderr}`);
+  return result;
 }

@@ -35,16 +35,19 @@ describe("log order across a digit boundary", () => {
     expect(await store.head()).toBeNull();
     const a = randomUUID();
     const b = randomUUID();
-    await storedAt(999, 99, 1, a);
-    await storedAt(1000, 100, 1, b);
-    await storedAt(1000, 101, 2, b);
-    await storedAt(10000, 9, 2, a); // a late commit: a low position in a later transaction
+    // Transaction ids 9, 10 and 100 sort "10" < "100" < "9" as text. They are far below any
+    // live cluster's transaction counter (a fresh cluster starts near 700), so all lie below the
+    // safe watermark; ids near 10,000 did not on a fresh cluster, and the test failed there.
+    await storedAt(9, 99, 1, a);
+    await storedAt(10, 100, 1, b);
+    await storedAt(10, 101, 2, b);
+    await storedAt(100, 9, 2, a); // a late commit: a low position in a later transaction
 
-    expect(await store.head()).toEqual({ transactionId: "10000", position: "9" });
+    expect(await store.head()).toEqual({ transactionId: "100", position: "9" });
     const all = await store.readAll(START, 10);
-    expect(all.map((e) => `${e.transactionId}/${e.position}`)).toEqual(["999/99", "1000/100", "1000/101", "10000/9"]);
-    expect(await store.countAfter({ transactionId: "999", position: "99" })).toBe(3);
-    expect(await store.countAfter({ transactionId: "1000", position: "101" })).toBe(1);
+    expect(all.map((e) => `${e.transactionId}/${e.position}`)).toEqual(["9/99", "10/100", "10/101", "100/9"]);
+    expect(await store.countAfter({ transactionId: "9", position: "99" })).toBe(3);
+    expect(await store.countAfter({ transactionId: "10", position: "101" })).toBe(1);
     expect(await store.headPosition()).toBe("101");
   });
 });

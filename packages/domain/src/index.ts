@@ -1,13 +1,52 @@
-// Public surface of @coop/domain: only what the gateway, command bus, worker and bench need.
-export type { JsonValue } from "./shared/json";
-export type { Decider, Decision, DecisionContext, Rejection, Validated } from "./shared/decider";
-export { createUpcasterRegistry } from "./shared/upcasting";
-export { isStorableText } from "./shared/validation";
-export type { StoredEventShape, UpcastStep, UpcastSteps, UpcasterRegistry } from "./shared/upcasting";
+// Public surface of @coop/domain: the aggregates, their command and event types, and the few
+// helpers the gateway, command bus, worker and bench need.
+import type { Aggregate } from "./shared/aggregate";
+import { coordinatorAggregate } from "./coordinator/coordinator.aggregate";
+import { familyAggregate } from "./family/family.aggregate";
 
-export type { ContactMethod, FamilyCommand, FamilyCommandType, PaymentMethod } from "./family/family.commands";
-export type { FamilyEnrolledV1, FamilyEvent, FamilyEventType, Guardian } from "./family/family.events";
+export type { JsonValue } from "./shared/json";
+export type { DecisionContext, Decision, InvalidInput, NotFound, Refused, Rejection, Validated } from "./shared/decider";
+export type { Aggregate, PersonalDataPath, UniqueClaim } from "./shared/aggregate";
+import type { StoredEventShape } from "./shared/upcasting";
+export type { StoredEventShape } from "./shared/upcasting";
+export { isStorableText } from "./shared/validation";
+
+export { familyAggregate } from "./family/family.aggregate";
+export type { FamilyCommand, FamilyCommandOf, FamilyCommandType, FamilyEvent, FamilyEventOf, FamilyEventType } from "./family/family.aggregate";
+export type { FamilyRefusal } from "./family/family.kit";
 export type { FamilyState, FamilyStatus } from "./family/family.state";
-export { familyDecider } from "./family/family.decider";
+export type { ContactMethod, PaymentMethod } from "./family/family.values";
+export type { FamilyEnrolledV1, Guardian } from "./family/events/family-enrolled.event";
 export { riskTier } from "./family/risk";
 export type { RiskTier } from "./family/risk";
+
+export { coordinatorAggregate } from "./coordinator/coordinator.aggregate";
+export type { CoordinatorCommand, CoordinatorEvent } from "./coordinator/coordinator.aggregate";
+export type { CoordinatorRefusal } from "./coordinator/coordinator.kit";
+
+/** Every aggregate of the domain: the one list the command bus, event store and worker read. */
+export const aggregates: readonly Aggregate[] = [familyAggregate, coordinatorAggregate];
+
+const aggregateOfEvent = new Map<string, Aggregate>();
+for (const aggregate of aggregates) {
+  for (const type of aggregate.eventTypes) {
+    const other = aggregateOfEvent.get(type);
+    if (other) throw new Error(`event type ${type} belongs to both ${other.streamType} and ${aggregate.streamType}`);
+    aggregateOfEvent.set(type, aggregate);
+  }
+}
+
+/** Every event type of the domain. */
+export const domainEventTypes: ReadonlySet<string> = new Set(aggregateOfEvent.keys());
+
+/** The aggregate an event type belongs to, if any. */
+export function aggregateOf(eventType: string): Aggregate | undefined {
+  return aggregateOfEvent.get(eventType);
+}
+
+/** Brings a stored event of any aggregate to its current shape; throws on a type no aggregate knows. */
+export function upcastEvent(stored: StoredEventShape): { type: string; data: unknown; schemaVersion: number } {
+  const aggregate = aggregateOfEvent.get(stored.type);
+  if (!aggregate) throw new Error(`Cannot upcast event: unknown event type "${stored.type}"`);
+  return aggregate.upcast(stored);
+}

@@ -1,8 +1,7 @@
 // Run by hand: `pnpm exec vitest bench --run` (not part of `vitest run`, and no timing asserts).
 // Folds one stream of 10,000 events, as the replay benchmark does after reading them.
 import { bench, describe } from "vitest";
-import { familyDecider } from "./family.decider";
-import type { FamilyEvent } from "./family.events";
+import { familyAggregate, type FamilyEvent } from "./family.aggregate";
 import { ev } from "./family.test-kit";
 
 const payments: FamilyEvent[] = [ev.enrolled()];
@@ -21,17 +20,17 @@ for (let i = 0; i < 9_999; i++) {
   );
 }
 
-const stored = payments.map((event) => ({ ...event, schemaVersion: familyDecider.eventSchemaVersions[event.type] }));
+const stored = payments.map((event) => ({ ...event, schemaVersion: familyAggregate.eventSchemaVersions[event.type] }));
 
 describe("fold 10,000 events", () => {
   bench("10,000 PaymentReceived", () => {
-    payments.reduce(familyDecider.evolve, familyDecider.initialState());
+    payments.reduce(familyAggregate.evolve, familyAggregate.initialState());
   });
   bench("10,000 mixed events", () => {
-    mixed.reduce(familyDecider.evolve, familyDecider.initialState());
+    mixed.reduce(familyAggregate.evolve, familyAggregate.initialState());
   });
   bench("upcast + fold 10,000 stored PaymentReceived", () => {
-    let state = familyDecider.initialState();
-    for (const row of stored) state = familyDecider.evolve(state, familyDecider.upcast(row));
+    let state = familyAggregate.initialState();
+    for (const row of stored) state = familyAggregate.evolve(state, familyAggregate.upcast(row));
   });
 });

@@ -1,14 +1,14 @@
 export type FamilyStatus = "None" | "Enrolled" | "Withdrawn";
+const STATUSES: ReadonlySet<string> = new Set<FamilyStatus>(["None", "Enrolled", "Withdrawn"]);
 
 /**
- * What decide needs, plus a little for debugging. Plain JSON data: it is stored as a
- * snapshot (JSONB). Changing its shape, TRANSACTION_ID_BUCKETS or the bucket hash requires
- * bumping familyDecider.stateSchemaVersion so that old snapshots are ignored.
+ * What decide needs, and nothing personal (CONTRACT section 8): snapshots of it are stored as they
+ * are (JSONB). Changing its shape, TRANSACTION_ID_BUCKETS or the bucket hash requires bumping
+ * familyAggregate.stateSchemaVersion so that old snapshots are ignored.
  */
 export interface FamilyState {
   status: FamilyStatus;
   familyId: string | null;
-  familyName: string | null;
   engagementScore: number;
   riskScore: number;
   coordinator: string | null;
@@ -28,7 +28,6 @@ export function initialFamilyState(): FamilyState {
   return {
     status: "None",
     familyId: null,
-    familyName: null,
     engagementScore: 0,
     riskScore: 0,
     coordinator: null,
@@ -46,7 +45,6 @@ export function copyFamilyState(s: FamilyState): FamilyState {
   return {
     status: s.status,
     familyId: s.familyId,
-    familyName: s.familyName,
     engagementScore: s.engagementScore,
     riskScore: s.riskScore,
     coordinator: s.coordinator,
@@ -79,4 +77,31 @@ export function withTransactionId(buckets: readonly string[][], transactionId: s
   grown.push(transactionId);
   next[index] = grown;
   return next;
+}
+
+const isCount = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+const isScore = (value: unknown): value is number => isCount(value) && value <= 100;
+
+/**
+ * Whether a stored state (a snapshot) can be trusted: the right shape, and payments that add up
+ * (every recorded transaction id in its own bucket, one per payment). A snapshot that fails this is
+ * dropped and the stream replayed, so a damaged one cannot let a duplicate transaction through.
+ */
+export function isValidFamilyState(value: unknown): value is FamilyState {
+  if (typeof value !== "object" || value === null) return false;
+  const s = value as Record<string, unknown>;
+  if (typeof s.status !== "string" || !STATUSES.has(s.status)) return false;
+  if (s.status === "None" ? s.familyId !== null : typeof s.familyId !== "string") return false;
+  if (!isScore(s.engagementScore) || !isScore(s.riskScore) || !isCount(s.childrenCount) || !isCount(s.paymentCount)) return false;
+  if (s.coordinator !== null && typeof s.coordinator !== "string") return false;
+  const buckets = s.paymentTransactionIds;
+  if (!Array.isArray(buckets) || buckets.length !== TRANSACTION_ID_BUCKETS) return false;
+  let recorded = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    const bucket: unknown = buckets[i];
+    if (!Array.isArray(bucket)) return false;
+    for (const id of bucket) if (typeof id !== "string" || transactionIdBucket(id) !== i) return false;
+    recorded += bucket.length;
+  }
+  return recorded === s.paymentCount;
 }

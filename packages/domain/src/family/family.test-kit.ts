@@ -1,9 +1,7 @@
 // Test-only helpers: given(events).when(command).thenEvents([...]) / .thenRejects({...}).
 import { expect } from "vitest";
 import type { Decision, DecisionContext, Rejection } from "../shared/decider";
-import type { FamilyCommand } from "./family.commands";
-import { familyDecider } from "./family.decider";
-import type { FamilyEvent } from "./family.events";
+import { familyAggregate, type FamilyCommand, type FamilyEvent } from "./family.aggregate";
 import type { FamilyState } from "./family.state";
 
 export const TODAY = "2024-06-15";
@@ -15,8 +13,8 @@ type WithoutMessage<R> = R extends unknown ? Omit<R, "message"> & { message?: st
 /** A rejection to match; `message` is optional since its wording is not part of the contract. */
 export type ExpectedRejection = WithoutMessage<Rejection>;
 
-export function fold(events: readonly FamilyEvent[], from: FamilyState = familyDecider.initialState()): FamilyState {
-  return events.reduce(familyDecider.evolve, from);
+export function fold(events: readonly FamilyEvent[], from: FamilyState = familyAggregate.initialState()): FamilyState {
+  return events.reduce(familyAggregate.evolve, from);
 }
 
 export function given(events: readonly FamilyEvent[] = []) {
@@ -24,7 +22,7 @@ export function given(events: readonly FamilyEvent[] = []) {
   return {
     state,
     when(command: FamilyCommand, context: DecisionContext = CONTEXT) {
-      const decision: Decision<FamilyEvent> = familyDecider.decide(command, state, context);
+      const decision: Decision<FamilyEvent> = familyAggregate.decide(command, state, context);
       return {
         decision,
         thenEvents(expected: FamilyEvent[]): void {
@@ -109,3 +107,46 @@ export const ev = {
   }),
   withdrawn: (reason = "Moved away"): FamilyEvent => ({ type: "FamilyWithdrawn", data: { reason } }),
 };
+
+// ---------------------------------------------------------------------------------------
+// Field rules shared by several commands' tests.
+
+export const enrolled = [ev.enrolled()];
+export const chars = (n: number, c = "a") => c.repeat(n);
+export const EMOJI = "😀"; // one code point, two UTF-16 units
+
+/** History a command is tried on: nothing for an enrolment, an enrolled family otherwise. */
+function historyFor(command: FamilyCommand): FamilyEvent[] {
+  return command.type === "EnrollFamily" ? [] : enrolled;
+}
+
+/** given the right history, when `command`, then InvalidInput on `field`. */
+export function rejectsField(command: FamilyCommand, field: string): void {
+  given(historyFor(command)).when(command).thenRejects({ type: "InvalidInput", field });
+}
+
+/** given the right history, when `command`, then it is accepted. */
+export function accepts(command: FamilyCommand): void {
+  const { decision } = given(historyFor(command)).when(command);
+  expect(decision.ok, JSON.stringify(decision)).toBe(true);
+}
+
+/** A required text field: trimmed, then 1..max code points, storable text only. */
+export function checkRequiredText(field: string, max: number, build: (value: unknown) => FamilyCommand): void {
+  for (const bad of ["", "   \t\n", chars(max + 1), chars(max, EMOJI) + "x", null, 7, "a\u0000b", "a\ud83d", "\ude00a"]) {
+    rejectsField(build(bad), field);
+  }
+  accepts(build("a"));
+  accepts(build(chars(max)));
+  accepts(build(`  ${chars(max)}  `)); // the padding is trimmed away before counting
+  accepts(build(chars(max, EMOJI)));
+}
+
+/** A calendar date field: a real YYYY-MM-DD date, leap days included. */
+export function checkCalendarDate(field: string, build: (value: unknown) => FamilyCommand): void {
+  for (const bad of ["2023-02-29", "2024-02-30", "2024-04-31", "2024-13-01", "2024-00-10", "2024-01-00", "2024-1-05", "24-01-05", "2024/01/05", "2024-01-05T00:00:00Z", " 2024-01-05", "", 20240105]) {
+    rejectsField(build(bad), field);
+  }
+  accepts(build("2024-02-29"));
+  accepts(build("2000-02-29"));
+}

@@ -15,15 +15,15 @@ const registry = createUpcasterRegistry<ToyEvent>(
 );
 
 describe("createUpcasterRegistry", () => {
-  it("chains the steps from the stored version to the current one", () => {
-    expect(registry.upcast({ type: "Renamed", schemaVersion: 1, data: { n: "A" } })).toEqual({ type: "Renamed", data: { name: "A", by: null } });
-    expect(registry.upcast({ type: "Renamed", schemaVersion: 2, data: { name: "B" } })).toEqual({ type: "Renamed", data: { name: "B", by: null } });
+  it("chains the steps from the stored version to the current one, and reports the version reached", () => {
+    expect(registry.upcast({ type: "Renamed", schemaVersion: 1, data: { n: "A" } })).toEqual({ type: "Renamed", data: { name: "A", by: null }, schemaVersion: 3 });
+    expect(registry.upcast({ type: "Renamed", schemaVersion: 2, data: { name: "B" } })).toEqual({ type: "Renamed", data: { name: "B", by: null }, schemaVersion: 3 });
   });
 
   it("passes the current version through, same data object", () => {
     const data = { name: "C", by: "x" };
     const event = registry.upcast({ type: "Renamed", schemaVersion: 3, data });
-    expect(event).toEqual({ type: "Renamed", data });
+    expect(event).toEqual({ type: "Renamed", data, schemaVersion: 3 });
     expect(event.data).toBe(data);
   });
 

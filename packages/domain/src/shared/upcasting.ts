@@ -13,8 +13,11 @@ export type UpcastSteps<E extends { type: string }> = Partial<Record<E["type"], 
 
 export interface UpcasterRegistry<E extends { type: string; data: unknown }> {
   readonly currentVersions: Readonly<Record<E["type"], number>>;
-  /** The current-shape event; throws on an unknown type or a version it cannot bring up to date. */
-  upcast(stored: StoredEventShape): E;
+  /**
+   * The current-shape event with the schema version it now has; throws on an unknown type or a
+   * version it cannot bring up to date.
+   */
+  upcast(stored: StoredEventShape): E & { schemaVersion: number };
 }
 
 interface TypeEntry {
@@ -59,12 +62,12 @@ export function createUpcasterRegistry<E extends { type: string; data: unknown }
     }
   }
 
-  function upcast(stored: StoredEventShape): E {
+  function upcast(stored: StoredEventShape): E & { schemaVersion: number } {
     const { type, schemaVersion } = stored;
     const entry = entries.get(type);
     if (entry === undefined) throw new Error(`Cannot upcast event: unknown event type "${type}"`);
     // Hot path (every event read): a current event passes through untouched.
-    if (schemaVersion === entry.current) return { type, data: stored.data } as E;
+    if (schemaVersion === entry.current) return { type, data: stored.data, schemaVersion } as E & { schemaVersion: number };
     if (!isPositiveInteger(schemaVersion)) {
       throw new Error(`Cannot upcast "${type}": schema version must be a positive integer, got ${String(schemaVersion)}`);
     }
@@ -81,7 +84,7 @@ export function createUpcasterRegistry<E extends { type: string; data: unknown }
       }
       data = step(data);
     }
-    return { type, data } as E;
+    return { type, data, schemaVersion: entry.current } as E & { schemaVersion: number };
   }
 
   return { currentVersions, upcast };

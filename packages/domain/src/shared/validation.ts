@@ -250,6 +250,13 @@ export function requireCalendarDate(text: string, what: string): number {
   return day;
 }
 
+/** A user-supplied calendar date that is not after `today` (a day number, UTC). */
+export function pastOrToday(field: string, value: unknown, today: number): Check<{ text: string; day: number }> {
+  const date = calendarDate(field, value);
+  if (date.ok && date.value.day > today) return invalid(field, `${field} must not be in the future`);
+  return date;
+}
+
 /** A user-supplied calendar date: its text and its day number for comparisons. */
 export function calendarDate(field: string, value: unknown): Check<{ text: string; day: number }> {
   const day = typeof value === "string" ? parseCalendarDate(value) : null;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { familyDecider } from "./family.decider";
-import type { FamilyEvent } from "./family.events";
-import { hasTransactionId, initialFamilyState, TRANSACTION_ID_BUCKETS, transactionIdBucket, type FamilyState } from "./family.state";
+import { familyAggregate, type FamilyEvent } from "./family.aggregate";
+import { hasTransactionId, initialFamilyState, isValidFamilyState, TRANSACTION_ID_BUCKETS, transactionIdBucket, type FamilyState } from "./family.state";
 import { ev, FAMILY_ID, fold } from "./family.test-kit";
 
 function deepFreeze<T>(value: T): T {
@@ -25,42 +24,34 @@ const history: FamilyEvent[] = [
 
 describe("evolve", () => {
   it("starts with nothing enrolled", () => {
-    const state = familyDecider.initialState();
+    const state = familyAggregate.initialState();
     expect(state).toMatchObject({ status: "None", familyId: null, engagementScore: 0, riskScore: 0, coordinator: null, childrenCount: 0, paymentCount: 0 });
     expect(state.paymentTransactionIds).toHaveLength(TRANSACTION_ID_BUCKETS);
   });
 
-  it("applies each event", () => {
+  it("applies each event, keeping nothing personal in the state", () => {
     const state = fold(history);
-    expect(state).toMatchObject({
-      status: "Enrolled",
-      familyId: FAMILY_ID,
-      familyName: "Rivera",
-      engagementScore: 60,
-      riskScore: 72,
-      coordinator: "Sam Lee",
-      childrenCount: 2,
-      paymentCount: 1,
-    });
+    expect(state).toMatchObject({ status: "Enrolled", familyId: FAMILY_ID, engagementScore: 60, riskScore: 72, coordinator: "Sam Lee", childrenCount: 2, paymentCount: 1 });
+    expect(JSON.stringify(state)).not.toMatch(/Rivera|Leo|Mia|example\.org/);
     expect(hasTransactionId(state, "tx-1")).toBe(true);
     expect(hasTransactionId(state, "tx-2")).toBe(false);
     expect(fold([ev.withdrawn()], state).status).toBe("Withdrawn");
   });
 
   it("never mutates the state it is given", () => {
-    const states: FamilyState[] = [deepFreeze(familyDecider.initialState())];
+    const states: FamilyState[] = [deepFreeze(familyAggregate.initialState())];
     // Frozen inputs make any in-place write throw (modules run in strict mode).
     for (const event of [...history, ev.paymentReceived("tx-2"), ev.withdrawn()]) {
       const before = states[states.length - 1]!;
       const snapshot = structuredClone(before);
-      states.push(deepFreeze(familyDecider.evolve(before, deepFreeze(event))));
+      states.push(deepFreeze(familyAggregate.evolve(before, deepFreeze(event))));
       expect(before).toEqual(snapshot);
     }
   });
 
   it("shares untouched transaction-id buckets between states", () => {
     const before = fold([ev.enrolled(), ev.paymentReceived("tx-1")]);
-    const after = familyDecider.evolve(before, ev.paymentReceived("tx-2"));
+    const after = familyAggregate.evolve(before, ev.paymentReceived("tx-2"));
     const touched = transactionIdBucket("tx-2");
     after.paymentTransactionIds.forEach((bucket, i) => {
       if (i === touched) expect(bucket).not.toBe(before.paymentTransactionIds[i]);
@@ -95,5 +86,31 @@ describe("evolve", () => {
       expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
     }
     expect(initialFamilyState().paymentTransactionIds.flat()).toEqual([]);
+  });
+});
+
+describe("isValidFamilyState (what a snapshot must pass to be used)", () => {
+  const good = () => JSON.parse(JSON.stringify(fold([...history, ev.paymentReceived("tx-2")]))) as FamilyState;
+
+  it("accepts states that evolve produces, and the initial state", () => {
+    expect(isValidFamilyState(good())).toBe(true);
+    expect(isValidFamilyState(initialFamilyState())).toBe(true);
+    expect(isValidFamilyState(fold([ev.enrolled(), ev.withdrawn()]))).toBe(true);
+  });
+
+  it("refuses a state whose payments do not add up (transaction ids emptied or moved)", () => {
+    const emptied = good();
+    emptied.paymentTransactionIds = emptied.paymentTransactionIds.map(() => []);
+    expect(isValidFamilyState(emptied)).toBe(false);
+    const moved = good();
+    const from = transactionIdBucket("tx-1");
+    moved.paymentTransactionIds[from] = moved.paymentTransactionIds[from]!.filter((id) => id !== "tx-1");
+    moved.paymentTransactionIds[(from + 1) % TRANSACTION_ID_BUCKETS]!.push("tx-1");
+    expect(isValidFamilyState(moved)).toBe(false);
+  });
+
+  it("refuses anything not shaped like a state", () => {
+    const broken = [null, {}, [], "state", { ...good(), status: "Gone" }, { ...good(), familyId: null }, { ...good(), riskScore: 101 }, { ...good(), paymentCount: -1 }, { ...good(), paymentTransactionIds: [] }];
+    for (const state of broken) expect(isValidFamilyState(state)).toBe(false);
   });
 });

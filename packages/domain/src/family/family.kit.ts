@@ -1,0 +1,26 @@
+// What every Family command and event module builds on: the builders fixed to the Family's state
+// and refusal reasons, and the rule that every command but enrolment needs an active family.
+import { commandsOf, eventsOf, notFound, refuse } from "../shared/aggregate";
+import type { NotFound, Refused } from "../shared/decider";
+import type { FamilyState } from "./family.state";
+
+/** Why a Family command can be refused (CONFLICT, `reason`). */
+export type FamilyRefusal = "ALREADY_ENROLLED" | "FAMILY_WITHDRAWN" | "DUPLICATE_TRANSACTION";
+
+export const familyEvent = eventsOf<FamilyState>();
+export const familyCommand = commandsOf<FamilyState, FamilyRefusal>();
+
+/**
+ * Null when the family exists and is enrolled; otherwise why a command on it is refused: never
+ * enrolled is NOT_FOUND, withdrawn is FAMILY_WITHDRAWN. Checked before a command's own rules.
+ */
+export function inactiveFamily(state: FamilyState, familyId: string): { ok: false; rejection: NotFound | Refused<FamilyRefusal> } | null {
+  switch (state.status) {
+    case "Enrolled":
+      return null;
+    case "None":
+      return notFound(`Family ${familyId} not found`);
+    case "Withdrawn":
+      return refuse("FAMILY_WITHDRAWN", `Family ${familyId} has been withdrawn`);
+  }
+}

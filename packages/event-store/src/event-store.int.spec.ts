@@ -57,9 +57,51 @@ describe("append", () => {
   it("refuses a wrong expected version as a value and appends nothing", async () => {
     const s = stream();
     await store.append(s, 0, [event(1)]);
-    await expect(store.append(s, 0, [event(2)])).resolves.toEqual({ ok: false, reason: "WrongExpectedVersion", expectedVersion: 0 });
+    // A stale writer gets the events it missed in the same round trip.
+    await expect(store.append(s, 0, [event(2)])).resolves.toEqual({
+      ok: false,
+      reason: "WrongExpectedVersion",
+      expectedVersion: 0,
+      missed: [{ streamVersion: 1, type: "Happened", data: { n: 1 } }],
+    });
     await expect(store.append(s, 5, [event(2)])).resolves.toMatchObject({ ok: false, reason: "WrongExpectedVersion" });
     expect(await store.readStream(s)).toHaveLength(1);
+  });
+
+  it("gives events time-ordered ids (UUIDv7) unless one is given", async () => {
+    const s = stream();
+    await store.append(s, 0, [event(1), event(2)]);
+    await store.append(s, 2, [event(3)]);
+    const given = randomUUID();
+    await store.append(s, 3, [{ ...event(4), eventId: given }]);
+    const ids = (await store.readStream(s)).map((e) => e.eventId);
+    for (const id of ids.slice(0, 3)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids.slice(0, 3)).toEqual([...ids.slice(0, 3)].sort());
+    expect(ids[3]).toBe(given);
+  });
+
+  it("keeps a stream to one type: another type is refused, and readStream can ask for a type", async () => {
+    const s = stream();
+    await store.append(s, 0, [event(1)]);
+    await expect(store.append({ ...s, streamType: "Other" }, 1, [event(2)])).resolves.toEqual({ ok: false, reason: "StreamTypeMismatch", streamType: "Test" });
+    await expect(store.append({ ...s, streamType: "Other" }, 0, [event(2)])).resolves.toEqual({ ok: false, reason: "StreamTypeMismatch", streamType: "Test" });
+    expect(await store.readStream(s)).toHaveLength(1);
+    expect(await store.readStream({ ...s, streamType: "Test" })).toHaveLength(1);
+    expect(await store.readStream({ ...s, streamType: "Other" })).toHaveLength(0);
+  });
+
+  it("claims values unique in the tenant with the events, or appends nothing", async () => {
+    const claim = { scope: "name", value: `v-${randomUUID()}` };
+    const a = stream();
+    const b = stream();
+    expect(await store.append(a, 0, [event(1)], undefined, [claim])).toMatchObject({ ok: true });
+    expect(await store.append(b, 0, [event(1)], undefined, [{ scope: "other", value: "x" }, claim])).toEqual({ ok: false, reason: "ClaimTaken", claim });
+    expect(await store.readStream(b)).toHaveLength(0);
+    // A failed append claims nothing.
+    expect(await store.append(b, 5, [event(1)], undefined, [{ scope: "name", value: "kept-free" }])).toMatchObject({ ok: false });
+    expect(await store.append(stream(), 0, [event(1)], undefined, [{ scope: "name", value: "kept-free" }])).toMatchObject({ ok: true });
+    // Claims are per tenant.
+    expect(await store.append({ ...stream(), tenantId: "tenant-b" }, 0, [event(1)], undefined, [claim])).toMatchObject({ ok: true });
   });
 
   it("lets exactly one of many concurrent appenders at the same version win", async () => {
@@ -113,17 +155,17 @@ describe("upcasting on read", () => {
   it("turns stored old versions into the current shape for every reader but the raw one", async () => {
     const upcasting = new EventStore(pool, {
       upcast: ({ type, schemaVersion, data }) =>
-        schemaVersion === 1 ? { type, data: { ...(data as object), upgraded: true } } : { type, data },
+        schemaVersion === 1 ? { type, data: { ...(data as object), upgraded: true }, schemaVersion: 2 } : { type, data, schemaVersion },
     });
     const s = stream();
     await upcasting.append(s, 0, [event(1)]);
-    expect((await upcasting.readStream(s))[0]!.data).toEqual({ n: 1, upgraded: true });
-    expect((await upcasting.readStream(s, 0, { raw: true }))[0]!.data).toEqual({ n: 1 });
+    expect((await upcasting.readStream(s))[0]).toMatchObject({ data: { n: 1, upgraded: true }, schemaVersion: 2 });
+    expect((await upcasting.readStream(s, 0, { raw: true }))[0]).toMatchObject({ data: { n: 1 }, schemaVersion: 1 });
     expect((await upcasting.load(s, 1)).events[0]).toEqual({ streamVersion: 1, type: "Happened", data: { n: 1, upgraded: true } });
     // The watermark is cluster-wide: a transaction another test opened in its own database can
     // hold this one back for a moment. Delayed, never skipped: wait for it.
     const seen = await eventually(async () => (await upcasting.readAll(START, 100_000)).find((e) => e.streamId === s.streamId));
-    expect(seen.data).toEqual({ n: 1, upgraded: true });
+    expect(seen).toMatchObject({ data: { n: 1, upgraded: true }, schemaVersion: 2 });
   });
 });
 
@@ -131,7 +173,12 @@ describe("snapshots", () => {
   it("loads the snapshot of the asked schema version and the events after it", async () => {
     const s = stream();
     await store.append(s, 0, [event(1), event(2), event(3)]);
-    expect(await store.load(s, 1)).toEqual({ snapshot: null, events: [1, 2, 3].map((n) => ({ streamVersion: n, type: "Happened", data: { n } })) });
+    expect(await store.load(s, 1)).toEqual({
+      snapshot: null,
+      events: [1, 2, 3].map((n) => ({ streamVersion: n, type: "Happened", data: { n } })),
+      head: 3,
+      streamType: s.streamType,
+    });
 
     await store.saveSnapshot(s, 2, 1, { sum: 3 });
     const loaded = await store.load(s, 1);
@@ -145,6 +192,27 @@ describe("snapshots", () => {
 
     // Loading past a cached version returns only the newer events.
     expect((await store.load(s, 1, 2)).events.map((e) => e.streamVersion)).toEqual([3]);
+  });
+
+  it("reports a snapshot beyond the stream's head as it is, with the head, and can skip snapshots", async () => {
+    const s = stream();
+    await store.append(s, 0, [event(1), event(2)]);
+    await store.saveSnapshot(s, 9, 1, { at: 9 });
+    const loaded = await store.load(s, 1);
+    expect(loaded).toMatchObject({ snapshot: { version: 9 }, head: 2, events: [] });
+    expect((await store.load(s, 1, 0, false)).snapshot).toBeNull();
+    expect((await store.load(s, 1, 0, false)).events).toHaveLength(2);
+    await store.deleteSnapshot(s, 1);
+    expect((await store.load(s, 1)).snapshot).toBeNull();
+  });
+
+  it("keeps a snapshot per state schema version", async () => {
+    const s = stream();
+    await store.append(s, 0, [event(1), event(2)]);
+    await store.saveSnapshot(s, 2, 1, { shape: 1 });
+    await store.saveSnapshot(s, 1, 2, { shape: 2 });
+    expect((await store.load(s, 1)).snapshot).toEqual({ version: 2, schemaVersion: 1, state: { shape: 1 } });
+    expect((await store.load(s, 2)).snapshot).toEqual({ version: 1, schemaVersion: 2, state: { shape: 2 } });
   });
 
   it("never lets an older snapshot overwrite a newer one", async () => {

@@ -1,11 +1,13 @@
-import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { v7 as uuidv7 } from "uuid";
 import type {
   AppendResult,
   Checkpoint,
+  Claim,
   CommandRecord,
   NewEvent,
   RecordedEvent,
+  StreamEvent,
   StreamLoad,
   StreamRef,
   Upcast,
@@ -13,42 +15,58 @@ import type {
 
 const UNIQUE_VIOLATION = "23505";
 
-// One statement, so one round trip and autocommit: the expected-version check, the events and the
-// command's idempotency record commit or fail together. The unique (tenant, stream, version) index
-// is the final arbiter when two appenders pass the check at once.
-const APPEND_CTE = `
-WITH input AS (
-  SELECT (e->>'id')::uuid AS event_id, e->>'type' AS event_type, (e->>'v')::int AS schema_version,
-         e->'data' AS data, e->'meta' AS metadata, n
-  FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS t(e, n)
-), current_version AS (
-  SELECT coalesce(max(stream_version), 0) AS version
-  FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid
-), appended AS (
-  INSERT INTO events (event_id, tenant_id, stream_id, stream_type, stream_version, event_type,
-                      schema_version, data, metadata)
-  SELECT i.event_id, $1::text, $2::uuid, $3::text, $4::int + i.n, i.event_type, i.schema_version,
-         i.data, i.metadata
-  FROM input i, current_version c
-  WHERE c.version = $4::int
-  ORDER BY i.n
-  RETURNING position, transaction_id, stream_version, event_type
-)`;
-
-const APPEND_RESULT = `
-SELECT max(position)::text AS position, max(transaction_id)::text AS transaction_id,
-       max(stream_version) AS version
-FROM appended`;
-
-const APPEND_SQL = APPEND_CTE + APPEND_RESULT;
-
-const APPEND_WITH_COMMAND_SQL = `${APPEND_CTE}, recorded AS (
+// One statement, so one round trip and autocommit: the stream's type and expected-version check,
+// the events, the command's idempotency record and any unique claims commit or fail together. The
+// unique (tenant, stream, version) index is the final arbiter when two appenders pass the check at
+// once. When nothing is appended, the statement says why: the stream's type and version, and the
+// events after the expected version (so a stale cache catches up in the same round trip).
+function appendSql(withCommand: boolean, withClaims: boolean): string {
+  const command = withCommand
+    ? `, recorded AS (
   INSERT INTO commands (tenant_id, command_id, command_type, payload_hash, stream_id, version,
                         position, events, user_id, correlation_id)
   SELECT $1::text, $6::uuid, $7::text, $8::text, $2::uuid, max(stream_version), max(position),
          array_agg(event_type ORDER BY stream_version), $9::text, $10::text
   FROM appended HAVING count(*) > 0
-)${APPEND_RESULT}`;
+)`
+    : "";
+  const claims = withClaims
+    ? `, claimed AS (
+  INSERT INTO unique_claims (tenant_id, scope, value, stream_id)
+  SELECT $1::text, c->>'scope', c->>'value', $2::uuid
+  FROM jsonb_array_elements($${withCommand ? 11 : 6}::jsonb) AS c
+  WHERE EXISTS (SELECT 1 FROM appended)
+)`
+    : "";
+  return `
+WITH input AS (
+  SELECT (e->>'id')::uuid AS event_id, e->>'type' AS event_type, (e->>'v')::int AS schema_version,
+         e->'data' AS data, e->'meta' AS metadata, n
+  FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS t(e, n)
+), stream AS (
+  SELECT coalesce((SELECT max(stream_version) FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid), 0) AS version,
+         (SELECT stream_type FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid AND stream_version = 1) AS type
+), appended AS (
+  INSERT INTO events (event_id, tenant_id, stream_id, stream_type, stream_version, event_type,
+                      schema_version, data, metadata)
+  SELECT i.event_id, $1::text, $2::uuid, $3::text, $4::int + i.n, i.event_type, i.schema_version,
+         i.data, i.metadata
+  FROM input i, stream s
+  WHERE s.version = $4::int AND (s.type IS NULL OR s.type = $3::text)
+  ORDER BY i.n
+  RETURNING position, transaction_id, stream_version, event_type
+)${command}${claims}
+SELECT a.position::text AS position, a.transaction_id::text AS transaction_id, a.version,
+       s.version AS stream_version, s.type AS stream_type,
+       CASE WHEN a.position IS NULL AND s.version > $4::int AND (s.type IS NULL OR s.type = $3::text) THEN
+         (SELECT json_agg(json_build_array(e.stream_version, e.event_type, e.schema_version, e.data) ORDER BY e.stream_version)::text
+            FROM events e WHERE e.tenant_id = $1::text AND e.stream_id = $2::uuid AND e.stream_version > $4::int)
+       END AS missed
+FROM stream s
+LEFT JOIN (SELECT max(position) AS position, max(transaction_id) AS transaction_id, max(stream_version) AS version FROM appended) a ON true`;
+}
+
+const APPEND_SQL = [appendSql(false, false), appendSql(false, true), appendSql(true, false), appendSql(true, true)];
 
 // Positions and transaction ids leave as text (64-bit); ordering must use the qualified columns,
 // since a bare ORDER BY name would pick the text output column and sort "1000" before "999".
@@ -70,29 +88,32 @@ const READ_STREAM_SQL = `
 SELECT ${EVENT_COLUMNS}
 FROM events e
 WHERE e.tenant_id = $1::text AND e.stream_id = $2::uuid AND e.stream_version > $3::int
+  AND ($4::text IS NULL OR e.stream_type = $4::text)
 ORDER BY e.stream_version`;
 
-// Snapshot and the events after it in one round trip. Both come as JSON text parsed here: one
-// JSON.parse of an array beats thousands of rows, and beats the driver's per-value jsonb parsing.
+// Snapshot, the events after it, the stream's head and type, in one round trip. Events come as
+// JSON text parsed here: one JSON.parse of an array beats thousands of rows, and beats the
+// driver's per-value jsonb parsing.
 const LOAD_SQL = `
 SELECT s.version AS snapshot_version, s.schema_version AS snapshot_schema_version, s.state::text AS state,
   (SELECT coalesce(json_agg(json_build_array(e.stream_version, e.event_type, e.schema_version, e.data)
                             ORDER BY e.stream_version), '[]'::json)::text
      FROM events e
     WHERE e.tenant_id = $1::text AND e.stream_id = $2::uuid
-      AND e.stream_version > coalesce(s.version, $4::int)) AS events
+      AND e.stream_version > coalesce(s.version, $4::int)) AS events,
+  coalesce((SELECT max(stream_version) FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid), 0) AS head,
+  (SELECT stream_type FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid AND stream_version = 1) AS stream_type
 FROM (SELECT 1) AS one
 LEFT JOIN snapshots s
   ON s.tenant_id = $1::text AND s.stream_id = $2::uuid AND s.schema_version = $3::int
- AND s.version > $4::int`;
+ AND s.version > $4::int AND $5::bool`;
 
 const SAVE_SNAPSHOT_SQL = `
 INSERT INTO snapshots (tenant_id, stream_id, stream_type, version, schema_version, state)
 VALUES ($1::text, $2::uuid, $3::text, $4::int, $5::int, $6::jsonb)
-ON CONFLICT (tenant_id, stream_id) DO UPDATE
-  SET version = EXCLUDED.version, schema_version = EXCLUDED.schema_version,
-      state = EXCLUDED.state, stream_type = EXCLUDED.stream_type, taken_at = now()
-  WHERE snapshots.version < EXCLUDED.version OR snapshots.schema_version <> EXCLUDED.schema_version`;
+ON CONFLICT (tenant_id, stream_id, schema_version) DO UPDATE
+  SET version = EXCLUDED.version, state = EXCLUDED.state, stream_type = EXCLUDED.stream_type, taken_at = now()
+  WHERE snapshots.version < EXCLUDED.version`;
 
 interface EventRow {
   position: string;
@@ -109,12 +130,21 @@ interface EventRow {
   recorded_at: Date;
 }
 
+interface AppendRow {
+  position: string | null;
+  transaction_id: string | null;
+  version: number | null;
+  stream_version: number;
+  stream_type: string | null;
+  missed: string | null;
+}
+
 export interface EventStoreOptions {
   /** Applied to every event read (aggregates and projectors alike); stored events never change. */
   upcast?: Upcast;
 }
 
-const identity: Upcast = (stored) => ({ type: stored.type, data: stored.data });
+const identity: Upcast = (stored) => stored;
 
 export class EventStore {
   private readonly upcast: Upcast;
@@ -127,19 +157,15 @@ export class EventStore {
   }
 
   /**
-   * Appends events if the stream is at `expectedVersion` (0 for a new stream). A clash is a value,
-   * not an exception. With `command`, its idempotency record is written in the same statement.
+   * Appends events if the stream is at `expectedVersion` (0 for a new stream) and is of the same
+   * type. A clash is a value, not an exception. With `command`, its idempotency record is written
+   * in the same statement; with `claims`, values unique in the tenant are claimed for the stream.
    */
-  async append(
-    stream: StreamRef,
-    expectedVersion: number,
-    events: NewEvent[],
-    command?: CommandRecord,
-  ): Promise<AppendResult> {
+  async append(stream: StreamRef, expectedVersion: number, events: NewEvent[], command?: CommandRecord, claims: readonly Claim[] = []): Promise<AppendResult> {
     if (events.length === 0) throw new Error("append needs at least one event");
     const payload = JSON.stringify(
       events.map((e) => ({
-        id: e.eventId ?? randomUUID(),
+        id: e.eventId ?? uuidv7(),
         type: e.type,
         v: e.schemaVersion,
         data: e.data,
@@ -147,30 +173,36 @@ export class EventStore {
       })),
     );
     const values: unknown[] = [stream.tenantId, stream.streamId, stream.streamType, expectedVersion, payload];
-    if (command) {
-      values.push(command.commandId, command.commandType, command.payloadHash, command.userId, command.correlationId);
-    }
+    if (command) values.push(command.commandId, command.commandType, command.payloadHash, command.userId, command.correlationId);
+    if (claims.length > 0) values.push(JSON.stringify(claims.map((c) => ({ scope: c.scope, value: c.value }))));
+    const variant = (command ? 2 : 0) + (claims.length > 0 ? 1 : 0);
     try {
-      const result = await this.pool.query<{ position: string | null; transaction_id: string; version: number }>({
-        name: command ? "es_append_command" : "es_append",
-        text: command ? APPEND_WITH_COMMAND_SQL : APPEND_SQL,
-        values,
-      });
-      const row = result.rows[0];
-      if (!row || row.position === null) return { ok: false, reason: "WrongExpectedVersion", expectedVersion };
-      return {
-        ok: true,
-        version: row.version,
-        position: row.position,
-        checkpoint: { transactionId: row.transaction_id, position: row.position },
-      };
+      const result = await this.pool.query<AppendRow>({ name: `es_append_${variant}`, text: APPEND_SQL[variant]!, values });
+      const row = result.rows[0]!;
+      if (row.position !== null) {
+        return {
+          ok: true,
+          version: row.version!,
+          position: row.position,
+          checkpoint: { transactionId: row.transaction_id!, position: row.position },
+        };
+      }
+      if (row.stream_type !== null && row.stream_type !== stream.streamType) {
+        return { ok: false, reason: "StreamTypeMismatch", streamType: row.stream_type };
+      }
+      return { ok: false, reason: "WrongExpectedVersion", expectedVersion, missed: row.missed === null ? undefined : this.streamEvents(row.missed) };
     } catch (error) {
-      const pgError = error as { code?: string; constraint?: string };
+      const pgError = error as { code?: string; constraint?: string; detail?: string };
       if (pgError.code === UNIQUE_VIOLATION && pgError.constraint === "events_stream_version_key") {
         return { ok: false, reason: "WrongExpectedVersion", expectedVersion };
       }
       if (pgError.code === UNIQUE_VIOLATION && pgError.constraint === "commands_pkey" && command) {
         return { ok: false, reason: "CommandAlreadyRecorded", commandId: command.commandId };
+      }
+      if (pgError.code === UNIQUE_VIOLATION && pgError.constraint === "unique_claims_pkey" && claims.length > 0) {
+        // The detail names the key: "Key (tenant_id, scope, value)=(t, scope, value) already exists."
+        const taken = claims.find((c) => pgError.detail?.includes(`, ${c.scope}, ${c.value})`)) ?? claims[0]!;
+        return { ok: false, reason: "ClaimTaken", claim: taken };
       }
       throw error;
     }
@@ -186,45 +218,52 @@ export class EventStore {
     return result.rows.map((row) => this.toRecorded(row, true));
   }
 
-  /** A stream's events after `fromVersion`; `raw` keeps the stored schema (the audit trail). */
-  async readStream(stream: Omit<StreamRef, "streamType">, fromVersion = 0, options: { raw?: boolean } = {}) {
+  /**
+   * A stream's events after `fromVersion`, only if they are of `streamType` when it is given;
+   * `raw` keeps the stored schema (the audit trail).
+   */
+  async readStream(stream: Omit<StreamRef, "streamType"> & { streamType?: string }, fromVersion = 0, options: { raw?: boolean } = {}) {
     const result = await this.pool.query<EventRow>({
       name: "es_read_stream",
       text: READ_STREAM_SQL,
-      values: [stream.tenantId, stream.streamId, fromVersion],
+      values: [stream.tenantId, stream.streamId, fromVersion, stream.streamType ?? null],
     });
     return result.rows.map((row) => this.toRecorded(row, !options.raw));
   }
 
   /**
    * What an aggregate needs past `afterVersion`: the latest snapshot of `snapshotSchemaVersion`
-   * newer than it, if any, and the events after that, upcast.
+   * newer than it (unless `useSnapshot` is false), the events after that, upcast, and the stream's
+   * head and type. A snapshot beyond the head is returned as it is: the caller judges it.
    */
-  async load<S>(stream: StreamRef, snapshotSchemaVersion: number, afterVersion = 0): Promise<StreamLoad<S>> {
+  async load<S>(stream: StreamRef, snapshotSchemaVersion: number, afterVersion = 0, useSnapshot = true): Promise<StreamLoad<S>> {
     const result = await this.pool.query<{
       snapshot_version: number | null;
       snapshot_schema_version: number | null;
       state: string | null;
       events: string;
+      head: number;
+      stream_type: string | null;
     }>({
       name: "es_load",
       text: LOAD_SQL,
-      values: [stream.tenantId, stream.streamId, snapshotSchemaVersion, afterVersion],
+      values: [stream.tenantId, stream.streamId, snapshotSchemaVersion, afterVersion, useSnapshot],
     });
     const row = result.rows[0]!;
-    const rawEvents = JSON.parse(row.events) as [number, string, number, unknown][];
-    const events = rawEvents.map(([streamVersion, type, schemaVersion, data]) => {
-      const current = this.upcast({ type, schemaVersion, data });
-      return { streamVersion, type: current.type, data: current.data };
-    });
-    const snapshot =
-      row.snapshot_version === null
-        ? null
-        : { version: row.snapshot_version, schemaVersion: row.snapshot_schema_version!, state: JSON.parse(row.state!) as S };
-    return { snapshot, events };
+    let snapshot: StreamLoad<S>["snapshot"] = null;
+    if (row.snapshot_version !== null) {
+      let state: S | undefined;
+      try {
+        state = JSON.parse(row.state!) as S;
+      } catch {
+        state = undefined; // unreadable: reported as a snapshot with no state, for the caller to drop
+      }
+      snapshot = { version: row.snapshot_version, schemaVersion: row.snapshot_schema_version!, state: state as S };
+    }
+    return { snapshot, events: this.streamEvents(row.events), head: row.head, streamType: row.stream_type };
   }
 
-  /** Keeps the newest snapshot per stream; an older one never overwrites a newer one. */
+  /** Keeps the newest snapshot per stream and state schema version; an older one never overwrites a newer one. */
   async saveSnapshot(stream: StreamRef, version: number, schemaVersion: number, state: unknown): Promise<void> {
     await this.pool.query({
       name: "es_save_snapshot",
@@ -233,11 +272,18 @@ export class EventStore {
     });
   }
 
+  /** Drops a stream's snapshot of one state schema version (one that could not be used). */
+  async deleteSnapshot(stream: StreamRef, schemaVersion: number): Promise<void> {
+    await this.pool.query({
+      name: "es_delete_snapshot",
+      text: "DELETE FROM snapshots WHERE tenant_id = $1::text AND stream_id = $2::uuid AND schema_version = $3::int",
+      values: [stream.tenantId, stream.streamId, schemaVersion],
+    });
+  }
+
   /** The highest position appended so far (committed or not yet visible). */
   async headPosition(): Promise<string> {
-    const result = await this.pool.query<{ head: string }>(
-      "SELECT coalesce(max(position), 0)::text AS head FROM events",
-    );
+    const result = await this.pool.query<{ head: string }>("SELECT coalesce(max(position), 0)::text AS head FROM events");
     return result.rows[0]!.head;
   }
 
@@ -266,8 +312,16 @@ export class EventStore {
     return Number(result.rows[0]!.n);
   }
 
+  private streamEvents(json: string): StreamEvent[] {
+    const raw = JSON.parse(json) as [number, string, number, unknown][];
+    return raw.map(([streamVersion, type, schemaVersion, data]) => {
+      const current = this.upcast({ type, schemaVersion, data });
+      return { streamVersion, type: current.type, data: current.data };
+    });
+  }
+
   private toRecorded(row: EventRow, upcast: boolean): RecordedEvent {
-    const current = upcast ? this.upcast({ type: row.event_type, schemaVersion: row.schema_version, data: row.data }) : { type: row.event_type, data: row.data };
+    const current = upcast ? this.upcast({ type: row.event_type, schemaVersion: row.schema_version, data: row.data }) : null;
     return {
       position: row.position,
       transactionId: row.transaction_id,
@@ -276,9 +330,9 @@ export class EventStore {
       streamId: row.stream_id,
       streamType: row.stream_type,
       streamVersion: row.stream_version,
-      type: current.type,
-      schemaVersion: row.schema_version,
-      data: current.data,
+      type: current ? current.type : row.event_type,
+      schemaVersion: current ? current.schemaVersion : row.schema_version,
+      data: current ? current.data : row.data,
       metadata: row.metadata,
       recordedAt: row.recorded_at,
     };

@@ -1,4 +1,7 @@
-/** Identifies a stream. Stream ids are scoped by tenant: two tenants may hold the same id. */
+/**
+ * Identifies a stream. Stream ids are scoped by tenant (two tenants may hold the same id), and a
+ * stream belongs to one type for good: appending events of another type to it is refused.
+ */
 export interface StreamRef {
   tenantId: string;
   streamType: string;
@@ -7,6 +10,7 @@ export interface StreamRef {
 
 /** An event about to be appended. */
 export interface NewEvent {
+  /** Time-ordered (UUIDv7) when omitted. */
   eventId?: string;
   type: string;
   schemaVersion: number;
@@ -35,6 +39,7 @@ export interface RecordedEvent {
   streamType: string;
   streamVersion: number;
   type: string;
+  /** The schema version of `data`: as stored when read raw, else the one upcasting reached. */
   schemaVersion: number;
   data: unknown;
   metadata: Record<string, unknown>;
@@ -45,6 +50,7 @@ export interface RecordedEvent {
 export type Upcast = (stored: { type: string; schemaVersion: number; data: unknown }) => {
   type: string;
   data: unknown;
+  schemaVersion: number;
 };
 
 /** Recorded with the events, in the same statement: the command's idempotency record. */
@@ -56,10 +62,32 @@ export interface CommandRecord {
   correlationId: string;
 }
 
+/** A value unique in the tenant, claimed by the stream in the same statement as its events. */
+export interface Claim {
+  scope: string;
+  value: string;
+}
+
+/** An event of one stream as an aggregate folds it: version, type and current-shape data. */
+export interface StreamEvent {
+  streamVersion: number;
+  type: string;
+  data: unknown;
+}
+
 export type AppendResult =
   | { ok: true; version: number; position: string; checkpoint: Checkpoint }
-  | { ok: false; reason: "WrongExpectedVersion"; expectedVersion: number }
-  | { ok: false; reason: "CommandAlreadyRecorded"; commandId: string };
+  /**
+   * The stream is not at the expected version. `missed` holds the events after the expected
+   * version, read in the same statement, so a stale cache catches up without another round trip;
+   * it is absent when the clash was with a transaction that committed during the statement.
+   */
+  | { ok: false; reason: "WrongExpectedVersion"; expectedVersion: number; missed?: StreamEvent[] }
+  /** The id belongs to a stream of another type: nothing was appended. */
+  | { ok: false; reason: "StreamTypeMismatch"; streamType: string }
+  | { ok: false; reason: "CommandAlreadyRecorded"; commandId: string }
+  /** Another stream of the tenant holds this claim: nothing was appended. */
+  | { ok: false; reason: "ClaimTaken"; claim: Claim };
 
 export interface CommandReceipt {
   commandId: string;
@@ -83,5 +111,9 @@ export interface Snapshot<S = unknown> {
 /** What an aggregate needs to rebuild itself: a snapshot (if one fits) and the events after it. */
 export interface StreamLoad<S = unknown> {
   snapshot: Snapshot<S> | null;
-  events: { streamVersion: number; type: string; data: unknown }[];
+  events: StreamEvent[];
+  /** The stream's last version (0 when it has no events). */
+  head: number;
+  /** The type of the stream's events, null when it has none. */
+  streamType: string | null;
 }

@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { loadConfig } from "@coop/config";
 import { createPool, createPrismaClient } from "@coop/database";
 import { createTestDatabase } from "@coop/database/testing";
-import { familyDecider } from "@coop/domain";
+import { familyAggregate } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { GraphQLClient } from "./graphql-client";
 import { AppProcess, type StackEnv } from "./stack";
@@ -103,7 +103,7 @@ try {
   }
 
   // 2. A population of families, and the long stream, written through the event store.
-  const store = new EventStore(pool, { upcast: familyDecider.upcast });
+  const store = new EventStore(pool, { upcast: familyAggregate.upcast });
   const longStream = await writeLongStream(store, tenantId);
   const worstStream = await writeLongStream(store, tenantId, true);
   const population = await populate(pool, tenantId, POPULATION);

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { CommandBus, type CommandBusOptions } from "@coop/command-bus";
 import { eventsAppendedChannel, type Config } from "@coop/config";
 import { createPool, createPrismaClient } from "@coop/database";
-import { familyDecider, type FamilyCommand } from "@coop/domain";
+import { aggregates, upcastEvent } from "@coop/domain";
 import { CommandStore, EventStore, type CommandReceipt } from "@coop/event-store";
 import type { Services } from "./context";
 import { checkAccessTable } from "./auth/access";
@@ -123,12 +123,12 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
   });
 
   const today = deps.today ?? (() => utcToday());
-  const eventStore = new EventStore(pool, { upcast: familyDecider.upcast });
+  const eventStore = new EventStore(pool, { upcast: upcastEvent });
   const nudge = createNudger(redis, eventsAppendedChannel(config.queuePrefix), logger);
   const bus = new CommandBus({
     eventStore,
     commandStore: new CommandStore(pool),
-    aggregates: [{ decider: familyDecider, streamIdOf: (c: FamilyCommand) => c.payload.familyId }],
+    aggregates,
     snapshotEvery: deps.commandBus?.snapshotEvery ?? config.snapshotEvery,
     cacheSize: deps.commandBus?.cacheSize ?? config.aggregateCacheSize,
     maxRetries: deps.commandBus?.maxRetries,

@@ -3,7 +3,7 @@
 import type { Server } from "node:http";
 import { createPool } from "@coop/database";
 import { READ_MODEL_WRITER_SETTINGS } from "./runtime/session-settings";
-import { familyDecider } from "@coop/domain";
+import { upcastEvent } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { loadWorkerConfig } from "./config";
 import { createMetrics } from "./http/metrics";
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const cleanup: (() => Promise<unknown>)[] = [() => pool.end()];
   try {
     await checkTables(pool, projections);
-    const eventStore = new EventStore(pool, { upcast: familyDecider.upcast });
+    const eventStore = new EventStore(pool, { upcast: upcastEvent });
     const redis = createRedis(config.redisUrl, `coop-worker:${process.pid}`);
     const subscriber = createRedis(config.redisUrl, `coop-worker-nudges:${process.pid}`);
     redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { createPool } from "@coop/database";
 import { createTestDatabase, type TestDatabase } from "@coop/database/testing";
-import { familyDecider, type FamilyCommand } from "@coop/domain";
+import { aggregates, familyAggregate, upcastEvent, type Aggregate, type CoordinatorCommand, type FamilyCommand } from "@coop/domain";
 import { CommandStore, EventStore } from "@coop/event-store";
 import { CommandBus, type CommandBusOptions, type CommandEnvelope } from "./index";
 
@@ -56,11 +56,11 @@ class GatedEventStore extends EventStore {
 function newBus(options: Partial<CommandBusOptions> & { applicationName?: string; max?: number } = {}) {
   const pool = createPool(db.url, { max: options.max ?? 10, application_name: options.applicationName ?? "bus-test" });
   pools.push(pool);
-  const eventStore = new GatedEventStore(pool, { upcast: familyDecider.upcast });
+  const eventStore = new GatedEventStore(pool, { upcast: options.aggregates ? (stored) => stored : upcastEvent });
   const bus = new CommandBus({
     eventStore,
     commandStore: new CommandStore(pool),
-    aggregates: [{ decider: familyDecider, streamIdOf: (c: FamilyCommand) => c.payload.familyId }],
+    aggregates,
     today: () => "2026-11-23",
     ...options,
   });
@@ -68,7 +68,7 @@ function newBus(options: Partial<CommandBusOptions> & { applicationName?: string
 }
 
 const tenantId = "tenant-1";
-function envelope<C extends FamilyCommand>(command: C, meta: Partial<{ commandId: string; tenantId: string }> = {}): CommandEnvelope<C> {
+function envelope<C extends FamilyCommand | CoordinatorCommand>(command: C, meta: Partial<{ commandId: string; tenantId: string }> = {}): CommandEnvelope<C> {
   return { commandId: randomUUID(), tenantId, userId: "user-1", correlationId: randomUUID(), ...meta, ...command };
 }
 const enroll = (familyId: string): FamilyCommand => ({
@@ -141,16 +141,6 @@ describe("dispatch", () => {
     expect((await eventsOf(pool, familyId)).map((e) => e.event_type)).toEqual(["FamilyEnrolled", "PaymentReceived", "FamilyWithdrawn"]);
   });
 
-  it("skips the lookup for a freshly generated command id, and the store still refuses a reuse", async () => {
-    const { bus, pool } = newBus();
-    const familyId = randomUUID();
-    await bus.dispatch(envelope(enroll(familyId)));
-    const fresh = { ...envelope(payment(familyId, "tx-fresh")), commandIdIsNew: true };
-    expect(await bus.dispatch(fresh)).toMatchObject({ ok: true, repeated: false, receipt: { version: 2 } });
-    // Misused on an id that was in fact used: the unique record still stops a second append.
-    expect(await bus.dispatch({ ...fresh, ...payment(familyId, "tx-other") })).toMatchObject({ ok: false, rejection: { type: "CommandIdReused" } });
-    expect(await eventsOf(pool, familyId)).toHaveLength(2);
-  });
 
   it("returns one receipt when the same new command arrives twice at once", async () => {
     const { bus } = newBus();
@@ -254,7 +244,7 @@ describe("snapshots", () => {
     for (let i = 0; i < 11; i++) await bus.dispatch(envelope(payment(familyId, `tx-${i}`)));
     await sleep(50); // snapshots are written off the command's path
     const snap = await pool.query("SELECT version, schema_version FROM snapshots WHERE tenant_id = $1 AND stream_id = $2", [tenantId, familyId]);
-    expect(snap.rows).toEqual([{ version: 10, schema_version: familyDecider.stateSchemaVersion }]);
+    expect(snap.rows).toEqual([{ version: 10, schema_version: familyAggregate.stateSchemaVersion }]);
 
     // A cold bus decides from snapshot + later events: a duplicate from before the snapshot is caught.
     const cold = newBus({ snapshotEvery: 5 }).bus;
@@ -317,5 +307,215 @@ describe("a database connection lost mid-command", () => {
     // The pool replaces the dead connections; the next command (even the same one) goes through.
     expect(await bus.dispatch(doomed)).toMatchObject({ ok: true, repeated: false, receipt: { version: 2 } });
     expect(await bus.dispatch(envelope(payment(familyId, "tx-after")))).toMatchObject({ ok: true, receipt: { version: 3 } });
+  });
+});
+
+/** Counts the statements a pool sends: one per round trip, since the bus never pipelines. */
+function countQueries(pool: pg.Pool): { readonly count: number; reset(): void } {
+  let count = 0;
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    count++;
+    return query(...args);
+  };
+  return {
+    get count() {
+      return count;
+    },
+    reset() {
+      count = 0;
+    },
+  };
+}
+
+describe("round trips to PostgreSQL", () => {
+  it("a warm command is one, a cold one two, a stale cache one more (no lookup before deciding)", async () => {
+    const { bus, pool } = newBus();
+    const other = newBus().bus;
+    const counter = countQueries(pool);
+    const familyId = randomUUID();
+
+    counter.reset();
+    expect(await bus.dispatch(envelope(enroll(familyId)))).toMatchObject({ ok: true });
+    expect(counter.count).toBe(2); // cold: load (empty stream), append
+
+    counter.reset();
+    expect(await bus.dispatch(envelope(payment(familyId, "tx-1")))).toMatchObject({ ok: true, receipt: { version: 2 } });
+    expect(counter.count).toBe(1); // warm: the append alone
+
+    // Another process appends: this bus's cache is now stale.
+    expect(await other.dispatch(envelope(payment(familyId, "tx-2")))).toMatchObject({ ok: true, receipt: { version: 3 } });
+    counter.reset();
+    const started = performance.now();
+    expect(await bus.dispatch(envelope(payment(familyId, "tx-3")))).toMatchObject({ ok: true, receipt: { version: 4 } });
+    expect(counter.count).toBe(2); // the failed append brought the missed event; the second one succeeds
+    expect(performance.now() - started).toBeLessThan(1_000); // no backoff sleep after the first clash (a generous bound, not a timing claim)
+
+    // ...and the stale state it caught up with is exact: tx-2 (appended elsewhere) is a duplicate.
+    expect(await bus.dispatch(envelope(payment(familyId, "tx-2")))).toMatchObject({ ok: false, rejection: { reason: "DUPLICATE_TRANSACTION" } });
+    expect(await eventsOf(pool, familyId)).toHaveLength(4);
+  });
+
+  it("a refusal costs one round trip more: the receipt lookup and the stream's version together", async () => {
+    const { bus, pool } = newBus();
+    const counter = countQueries(pool);
+    const familyId = randomUUID();
+    await bus.dispatch(envelope(enroll(familyId)));
+    await bus.dispatch(envelope(payment(familyId, "tx-1")));
+    counter.reset();
+    expect(await bus.dispatch(envelope(payment(familyId, "tx-1")))).toMatchObject({ ok: false, rejection: { reason: "DUPLICATE_TRANSACTION" } });
+    expect(counter.count).toBe(1);
+  });
+});
+
+describe("stream identity: a stream belongs to one type", () => {
+  const register = (coordinatorId: string, name: string) => ({ type: "RegisterCoordinator" as const, payload: { coordinatorId, name, caseloadLimit: 10 } });
+  const setLimit = (coordinatorId: string) => ({ type: "SetCaseloadLimit" as const, payload: { coordinatorId, caseloadLimit: 5 } });
+
+  it("the event store refuses events of another type on an existing stream, and the family goes on", async () => {
+    const { bus, eventStore, pool } = newBus();
+    const familyId = randomUUID();
+    await bus.dispatch(envelope(enroll(familyId)));
+    const foreign = await eventStore.append({ tenantId, streamType: "Billing", streamId: familyId }, 1, [
+      { type: "InvoiceIssued", schemaVersion: 1, data: {}, metadata: {} },
+    ]);
+    expect(foreign).toEqual({ ok: false, reason: "StreamTypeMismatch", streamType: "Family" });
+    expect(await eventsOf(pool, familyId)).toHaveLength(1);
+    expect(await newBus().bus.dispatch(envelope(payment(familyId, "tx-1")))).toMatchObject({ ok: true, receipt: { version: 2 } });
+  });
+
+  it("a command for one aggregate on another's id: NOT_FOUND, or ID_IN_USE for one that would create it", async () => {
+    const { bus, pool } = newBus();
+    const familyId = randomUUID();
+    const coordinatorId = randomUUID();
+    await bus.dispatch(envelope(enroll(familyId)));
+    expect(await bus.dispatch(envelope(register(coordinatorId, `Coordinator ${coordinatorId}`)))).toMatchObject({ ok: true, receipt: { version: 1 } });
+
+    for (const b of [bus, newBus().bus]) {
+      expect(await b.dispatch(envelope(register(familyId, `Other ${randomUUID()}`)))).toMatchObject({ ok: false, rejection: { type: "IdInUse" } });
+      expect(await b.dispatch(envelope(setLimit(familyId)))).toMatchObject({ ok: false, rejection: { type: "NotFound" } });
+      expect(await b.dispatch(envelope(enroll(coordinatorId)))).toMatchObject({ ok: false, rejection: { type: "IdInUse" } });
+      expect(await b.dispatch(envelope(payment(coordinatorId, "tx")))).toMatchObject({ ok: false, rejection: { type: "NotFound" } });
+    }
+    const types = await pool.query<{ stream_id: string; stream_type: string }>(
+      "SELECT DISTINCT stream_id::text, stream_type FROM events WHERE stream_id = ANY($1::uuid[]) ORDER BY stream_type",
+      [[familyId, coordinatorId]],
+    );
+    expect(types.rows).toEqual([
+      { stream_id: coordinatorId, stream_type: "Coordinator" },
+      { stream_id: familyId, stream_type: "Family" },
+    ]);
+  });
+
+  it("a unique claim (a coordinator's name) is refused to a second stream, kept by a repeat of its own command", async () => {
+    const { bus, pool } = newBus();
+    const name = `Sam ${randomUUID().slice(0, 8)}`;
+    const first = envelope(register(randomUUID(), name));
+    expect(await bus.dispatch(first)).toMatchObject({ ok: true });
+    expect(await newBus().bus.dispatch(envelope(register(randomUUID(), ` ${name} `)))).toMatchObject({
+      ok: false,
+      rejection: { type: "Refused", reason: "COORDINATOR_EXISTS" },
+    });
+    expect(await newBus().bus.dispatch(first)).toMatchObject({ ok: true, repeated: true });
+    // Another tenant may use the name.
+    expect(await bus.dispatch(envelope(register(randomUUID(), name), { tenantId: "tenant-2" }))).toMatchObject({ ok: true });
+    const claims = await pool.query("SELECT count(*)::int AS n FROM unique_claims WHERE value = $1", [name]);
+    expect(claims.rows[0].n).toBe(2);
+  });
+});
+
+describe("snapshots that cannot be trusted are deleted and the stream replayed", () => {
+  async function familyWithSnapshot() {
+    const { bus, pool } = newBus({ snapshotEvery: 2 });
+    const familyId = randomUUID();
+    await bus.dispatch(envelope(enroll(familyId)));
+    await bus.dispatch(envelope(payment(familyId, "tx-a")));
+    await bus.dispatch(envelope(payment(familyId, "tx-b")));
+    await bus.dispatch(envelope(payment(familyId, "tx-c")));
+    await sleep(50); // snapshots are written off the command's path
+    const snap = await pool.query("SELECT version FROM snapshots WHERE stream_id = $1", [familyId]);
+    expect(snap.rows).toEqual([{ version: 4 }]);
+    return { pool, familyId };
+  }
+  const snapshots = async (pool: pg.Pool, familyId: string) => (await pool.query("SELECT version FROM snapshots WHERE stream_id = $1", [familyId])).rows;
+
+  it("a state that is no state at all ({}): not INTERNAL_SERVER_ERROR on every command", async () => {
+    const { pool, familyId } = await familyWithSnapshot();
+    await pool.query("UPDATE snapshots SET state = '{}' WHERE stream_id = $1", [familyId]);
+    expect(await newBus().bus.dispatch(envelope(payment(familyId, "tx-d")))).toMatchObject({ ok: true, receipt: { version: 5 } });
+    expect(await snapshots(pool, familyId)).toEqual([]);
+  });
+
+  it("a snapshot ahead of the stream's head: not CONCURRENCY_CONFLICT every time", async () => {
+    const { pool, familyId } = await familyWithSnapshot();
+    await pool.query("UPDATE snapshots SET version = 40 WHERE stream_id = $1", [familyId]);
+    expect(await newBus().bus.dispatch(envelope(payment(familyId, "tx-d")))).toMatchObject({ ok: true, receipt: { version: 5 } });
+    expect(await snapshots(pool, familyId)).toEqual([]);
+  });
+
+  it("a snapshot with its transaction ids emptied: a duplicate transaction is still refused", async () => {
+    const { pool, familyId } = await familyWithSnapshot();
+    const empty = JSON.stringify(Array.from({ length: 64 }, () => []));
+    await pool.query("UPDATE snapshots SET state = jsonb_set(state, '{paymentTransactionIds}', $2::jsonb) WHERE stream_id = $1", [familyId, empty]);
+    expect(await newBus().bus.dispatch(envelope(payment(familyId, "tx-b")))).toMatchObject({ ok: false, rejection: { reason: "DUPLICATE_TRANSACTION" } });
+    expect(await eventsOf(pool, familyId)).toHaveLength(4);
+  });
+
+  it("keeps one snapshot per state schema version: two versions of the code do not overwrite each other's", async () => {
+    const { pool, familyId } = await familyWithSnapshot();
+    // The other version's snapshot, at a later stream version: ours must not be replaced by it, nor used.
+    await pool.query(
+      `INSERT INTO snapshots (tenant_id, stream_id, stream_type, version, schema_version, state)
+       SELECT tenant_id, stream_id, stream_type, 4, schema_version + 1, '{"otherShape":true}' FROM snapshots WHERE stream_id = $1`,
+      [familyId],
+    );
+    const { bus } = newBus({ snapshotEvery: 2 });
+    expect(await bus.dispatch(envelope(payment(familyId, "tx-d")))).toMatchObject({ ok: true, receipt: { version: 5 } });
+    expect(await bus.dispatch(envelope(payment(familyId, "tx-e")))).toMatchObject({ ok: true, receipt: { version: 6 } });
+    await sleep(50);
+    const rows = await pool.query("SELECT version, schema_version FROM snapshots WHERE stream_id = $1 ORDER BY schema_version", [familyId]);
+    expect(rows.rows).toEqual([
+      { version: 6, schema_version: familyAggregate.stateSchemaVersion },
+      { version: 4, schema_version: familyAggregate.stateSchemaVersion + 1 },
+    ]);
+  });
+});
+
+describe("a refusal decided from cached state", () => {
+  // A toy aggregate whose refusal can stop being true: a gate that is locked and unlocked.
+  type GateCommand = { type: "OpenGate" | "LockGate" | "UnlockGate" | "PassGate"; payload: { gateId: string } };
+  const gate: Aggregate = {
+    streamType: "Gate",
+    stateSchemaVersion: 1,
+    commandTypes: ["OpenGate", "LockGate", "UnlockGate", "PassGate"],
+    eventTypes: ["GateOpened", "GateLocked", "GateUnlocked", "GatePassed"],
+    eventSchemaVersions: { GateOpened: 1, GateLocked: 1, GateUnlocked: 1, GatePassed: 1 },
+    initialState: () => ({ locked: false }),
+    isValidState: (s): s is { locked: boolean } => typeof s === "object" && s !== null,
+    streamIdOf: (c) => (c as GateCommand).payload.gateId,
+    validate: (c) => ({ ok: true, value: c }),
+    decide(c, state) {
+      const s = state as { locked: boolean };
+      if (c.type === "PassGate" && s.locked) return { ok: false, rejection: { type: "Refused", reason: "LOCKED", message: "the gate is locked" } };
+      const type = { OpenGate: "GateOpened", LockGate: "GateLocked", UnlockGate: "GateUnlocked", PassGate: "GatePassed" }[c.type as GateCommand["type"]];
+      return { ok: true, events: [{ type, data: {} }] };
+    },
+    evolve: (state, e) => (e.type === "GateLocked" ? { locked: true } : e.type === "GateUnlocked" ? { locked: false } : state),
+    upcast: (stored) => stored as never,
+    personalData: () => [],
+    claimsOf: () => [],
+  };
+
+  it("is only given once the stream is known to be at the cached version: else it is decided again", async () => {
+    const a = newBus({ aggregates: [gate] });
+    const b = newBus({ aggregates: [gate] });
+    const gateId = randomUUID();
+    const send = (bus: CommandBus, type: GateCommand["type"]) => bus.dispatch(envelope({ type, payload: { gateId } } as never));
+    expect(await send(a.bus, "OpenGate")).toMatchObject({ ok: true });
+    expect(await send(a.bus, "LockGate")).toMatchObject({ ok: true, receipt: { version: 2 } });
+    expect(await send(a.bus, "PassGate")).toMatchObject({ ok: false, rejection: { reason: "LOCKED" } });
+    // b unlocks: a's cached state (locked) is stale, and would refuse wrongly.
+    expect(await send(b.bus, "UnlockGate")).toMatchObject({ ok: true, receipt: { version: 3 } });
+    expect(await send(a.bus, "PassGate")).toMatchObject({ ok: true, receipt: { version: 4 } });
   });
 });

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Decider, DecisionContext, Rejection } from "@coop/domain";
-import type { CommandReceipt, EventStore, CommandStore, StreamRef, NewEvent, StoredReceipt } from "@coop/event-store";
+import type { Aggregate, DecisionContext, Rejection } from "@coop/domain";
+import type { CommandReceipt, CommandStore, EventStore, NewEvent, StoredReceipt, StreamEvent, StreamRef } from "@coop/event-store";
 import { AggregateCache, type LiveAggregate } from "./aggregate-cache";
-import { KeyedLock } from "./stream-lock";
 import { payloadHash } from "./payload-hash";
+import { KeyedLock, LockQueueFullError } from "./stream-lock";
 
 type AnyCommand = { type: string; payload: unknown };
 type AnyEvent = { type: string; data: unknown };
@@ -16,28 +16,19 @@ export interface EnvelopeMeta {
   correlationId: string;
   /** What caused this command; defaults to the command itself. */
   causationId?: string;
-  /**
-   * True when the command id was generated for this dispatch (the client sent none): no earlier
-   * command can carry it, so the idempotency lookup is skipped. Never set it for a client's id.
-   */
-  commandIdIsNew?: boolean;
 }
-export type CommandEnvelope<C extends AnyCommand> = EnvelopeMeta & C;
+export type CommandEnvelope<C extends AnyCommand = AnyCommand> = EnvelopeMeta & C;
 
 export type BusRejection =
   | Rejection
   | { type: "CommandIdReused"; message: string }
-  | { type: "ConcurrencyConflict"; message: string };
+  | { type: "ConcurrencyConflict"; message: string }
+  /** The id names a stream of another type (a coordinator's id given as a family's, say). */
+  | { type: "IdInUse"; message: string };
 
 export type DispatchResult =
   | { ok: true; receipt: CommandReceipt; /** true when an earlier receipt was returned */ repeated: boolean }
   | { ok: false; rejection: BusRejection };
-
-/** An aggregate the bus can route to: its decider and where a command names its stream. */
-export interface AggregateRegistration<C extends AnyCommand, E extends AnyEvent, S> {
-  decider: Decider<C, E, S>;
-  streamIdOf(command: C): string;
-}
 
 /** Raised when the command could not be carried out for reasons outside the domain (database down). */
 export class CommandInfrastructureError extends Error {
@@ -47,14 +38,16 @@ export class CommandInfrastructureError extends Error {
 export interface CommandBusOptions {
   eventStore: EventStore;
   commandStore: CommandStore;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  aggregates: AggregateRegistration<any, any, any>[];
+  /** Every aggregate the bus routes to; each command type belongs to exactly one. */
+  aggregates: readonly Aggregate[];
   /** Snapshot every N events of a stream (default 100). */
   snapshotEvery?: number;
   /** Live aggregates kept per process (default 10,000). */
   cacheSize?: number;
   /** Attempts after a version clash with another process, before CONCURRENCY_CONFLICT (default 10). */
   maxRetries?: number;
+  /** Commands that may wait behind one stream in this process; more are CONCURRENCY_CONFLICT (default 100). */
+  maxQueuedPerStream?: number;
   /** Today's UTC date, YYYY-MM-DD; injectable for tests. */
   today?: () => string;
   /** Called after every successful append (e.g. to nudge the publisher); must not throw. */
@@ -64,20 +57,31 @@ export interface CommandBusOptions {
 
 const utcToday = () => new Date().toISOString().slice(0, 10);
 
+/** A stream as loaded: live, or owned by another aggregate type. */
+type Loaded = LiveAggregate<unknown> | { foreignType: string };
+
+/**
+ * Carries commands out: validation, the decision on the stream's live state, one append that also
+ * records the command (idempotency) and its unique claims. A warm command is one round trip to
+ * PostgreSQL; a cold one two; a stale cache costs one more, with the missed events returned by
+ * the failed append itself.
+ */
 export class CommandBus {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private readonly routes = new Map<string, AggregateRegistration<any, any, any>>();
+  private readonly routes = new Map<string, Aggregate>();
   private readonly cache: AggregateCache<unknown>;
-  private readonly locks = new KeyedLock();
+  private readonly locks: KeyedLock;
   private readonly snapshotEvery: number;
   private readonly maxRetries: number;
   private readonly today: () => string;
 
   constructor(private readonly options: CommandBusOptions) {
-    for (const registration of options.aggregates) {
-      for (const type of registration.decider.commandTypes) {
+    const streamTypes = new Set<string>();
+    for (const aggregate of options.aggregates) {
+      if (streamTypes.has(aggregate.streamType)) throw new Error(`stream type ${aggregate.streamType} is registered twice`);
+      streamTypes.add(aggregate.streamType);
+      for (const type of aggregate.commandTypes) {
         if (this.routes.has(type)) throw new Error(`command type ${type} is registered twice`);
-        this.routes.set(type, registration);
+        this.routes.set(type, aggregate);
       }
     }
     this.snapshotEvery = options.snapshotEvery ?? 100;
@@ -86,67 +90,81 @@ export class CommandBus {
     }
     this.maxRetries = options.maxRetries ?? 10;
     this.cache = new AggregateCache(options.cacheSize ?? 10_000);
+    this.locks = new KeyedLock(options.maxQueuedPerStream ?? 100);
     this.today = options.today ?? utcToday;
   }
 
-  async dispatch<C extends AnyCommand>(envelope: CommandEnvelope<C>): Promise<DispatchResult> {
-    const registration = this.routes.get(envelope.type);
-    if (!registration) throw new Error(`no aggregate handles command type ${envelope.type}`);
-    const { decider } = registration;
-    const context: DecisionContext = { today: this.today() };
-
-    // Shape and range first: BAD_USER_INPUT wins over everything the store could say.
-    const validated = decider.validate({ type: envelope.type, payload: envelope.payload }, context);
-    if (!validated.ok) return { ok: false, rejection: validated.rejection };
-    const command = validated.command as C;
-    const hash = payloadHash(command.type, command.payload);
-    const stream: StreamRef = {
-      tenantId: envelope.tenantId,
-      streamType: decider.streamType,
-      streamId: registration.streamIdOf(command),
-    };
-    const key = `${stream.tenantId}/${stream.streamId}`;
-
-    return this.locks.run(key, async () => {
-      try {
-        return await this.handle(envelope, command, hash, stream, key, registration, context);
-      } catch (error) {
-        // The cached state may be ahead of or behind what committed; reload next time.
-        this.cache.delete(key);
-        if (error instanceof CommandInfrastructureError) throw error;
-        throw new CommandInfrastructureError(`command ${envelope.type} could not be stored: ${(error as Error).message}`, { cause: error });
-      }
-    });
+  /** Live aggregates held in this process (for metrics). */
+  get cachedStreams(): number {
+    return this.cache.size;
   }
 
-  private async handle<C extends AnyCommand>(
-    envelope: CommandEnvelope<C>,
-    command: C,
+  async dispatch<C extends AnyCommand>(envelope: CommandEnvelope<C>): Promise<DispatchResult> {
+    const aggregate = this.routes.get(envelope.type);
+    if (!aggregate) throw new Error(`no aggregate handles command type ${envelope.type}`);
+    const context: DecisionContext = { today: this.today(), userId: envelope.userId };
+
+    // Shape and range first: BAD_USER_INPUT wins over everything the store could say.
+    const validated = aggregate.validate({ type: envelope.type, payload: envelope.payload }, context);
+    if (!validated.ok) return { ok: false, rejection: validated.rejection };
+    const command = validated.value;
+    const hash = payloadHash(command.type, command.payload);
+    const stream: StreamRef = { tenantId: envelope.tenantId, streamType: aggregate.streamType, streamId: aggregate.streamIdOf(command) };
+    const key = `${stream.tenantId}/${stream.streamType}/${stream.streamId}`;
+
+    try {
+      return await this.locks.run(key, async () => {
+        try {
+          return await this.handle(envelope, command, hash, stream, key, aggregate, context);
+        } catch (error) {
+          // The cached state may be ahead of or behind what committed; reload next time.
+          this.cache.delete(key);
+          if (error instanceof CommandInfrastructureError) throw error;
+          throw new CommandInfrastructureError(`command ${envelope.type} could not be stored: ${(error as Error).message}`, { cause: error });
+        }
+      });
+    } catch (error) {
+      if (error instanceof LockQueueFullError) {
+        return { ok: false, rejection: { type: "ConcurrencyConflict", message: `too many commands are waiting for stream ${stream.streamId}; retry later` } };
+      }
+      throw error;
+    }
+  }
+
+  private async handle(
+    envelope: EnvelopeMeta,
+    command: AnyCommand,
     hash: string,
     stream: StreamRef,
     key: string,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    { decider }: AggregateRegistration<any, any, any>,
+    aggregate: Aggregate,
     context: DecisionContext,
   ): Promise<DispatchResult> {
-    // Idempotency is checked before the business rules, and again after every clash or refusal: the
-    // process that won (or appended just before our load) may have been carrying this very command.
-    const earlier = await this.earlierResult(envelope, stream, command.type, hash);
-    if (earlier) return earlier;
-
-    let live = await this.live(key, stream, decider);
+    let live = this.cache.get(key) ?? null;
     for (let attempt = 0; ; attempt++) {
-      const decision = decider.decide(command, live.state, context);
+      if (live === null) {
+        const loaded = await this.load(stream, aggregate);
+        if ("foreignType" in loaded) return this.foreign(envelope, command, hash, stream, aggregate, context, loaded.foreignType);
+        live = loaded;
+      }
+      const decision = aggregate.decide(command, live.state, context);
       if (!decision.ok) {
-        // Another process may have appended this very command between the lookup above and the
-        // load: the state then refuses it (a duplicate payment, an enrolled family), and a
-        // repeat must get its receipt instead. Rejections are rare, so the look is cheap.
-        return (await this.earlierResult(envelope, stream, command.type, hash)) ?? { ok: false, rejection: decision.rejection };
+        // Idempotency comes before the business rules: the command may have been carried out
+        // already (the state then refuses it: a duplicate payment, an enrolled family), and a
+        // repeat gets its first receipt. And a refusal decided from cached state is only given
+        // once the stream is known to be where that state was.
+        const { receipt, streamVersion } = await this.options.commandStore.lookUp(stream.tenantId, envelope.commandId, stream.streamId);
+        if (receipt) return this.repeat(receipt, command.type, hash);
+        if (streamVersion !== live.version && attempt < this.maxRetries) {
+          live = null;
+          continue;
+        }
+        return { ok: false, rejection: decision.rejection };
       }
 
       const events: NewEvent[] = decision.events.map((event: AnyEvent) => ({
         type: event.type,
-        schemaVersion: (decider.eventSchemaVersions as Record<string, number>)[event.type] ?? missingVersion(event.type),
+        schemaVersion: (aggregate.eventSchemaVersions as Record<string, number>)[event.type] ?? missingVersion(event.type),
         data: event.data,
         metadata: {
           commandId: envelope.commandId,
@@ -157,19 +175,20 @@ export class CommandBus {
           tenantId: envelope.tenantId,
         },
       }));
-      const appended = await this.options.eventStore.append(stream, live.version, events, {
-        commandId: envelope.commandId,
-        commandType: command.type,
-        payloadHash: hash,
-        userId: envelope.userId,
-        correlationId: envelope.correlationId,
-      });
+      const claims = aggregate.claimsOf(command);
+      const appended = await this.options.eventStore.append(
+        stream,
+        live.version,
+        events,
+        { commandId: envelope.commandId, commandType: command.type, payloadHash: hash, userId: envelope.userId, correlationId: envelope.correlationId },
+        claims,
+      );
 
       if (appended.ok) {
-        const state = decision.events.reduce((s: unknown, e: AnyEvent) => decider.evolve(s, e), live.state);
+        const state = decision.events.reduce((s: unknown, e: AnyEvent) => aggregate.evolve(s, e), live.state);
         const next = { state, version: appended.version };
         this.cache.set(key, next);
-        this.maybeSnapshot(stream, live.version, next, decider.stateSchemaVersion);
+        this.maybeSnapshot(stream, live.version, next, aggregate.stateSchemaVersion);
         const receipt: CommandReceipt = {
           commandId: envelope.commandId,
           streamId: stream.streamId,
@@ -181,10 +200,23 @@ export class CommandBus {
         return { ok: true, receipt, repeated: false };
       }
 
-      if (appended.reason === "CommandAlreadyRecorded") {
-        const receipt = await this.options.commandStore.findReceipt(stream.tenantId, envelope.commandId);
-        if (!receipt) throw new CommandInfrastructureError(`command ${envelope.commandId} is recorded but has no receipt`);
-        return this.repeat(receipt, command.type, hash);
+      switch (appended.reason) {
+        case "CommandAlreadyRecorded": {
+          const receipt = await this.options.commandStore.findReceipt(stream.tenantId, envelope.commandId);
+          if (!receipt) throw new CommandInfrastructureError(`command ${envelope.commandId} is recorded but has no receipt`);
+          return this.repeat(receipt, command.type, hash);
+        }
+        case "ClaimTaken": {
+          const receipt = await this.options.commandStore.findReceipt(stream.tenantId, envelope.commandId);
+          if (receipt) return this.repeat(receipt, command.type, hash);
+          const claim = claims.find((c) => c.scope === appended.claim.scope && c.value === appended.claim.value) ?? claims[0]!;
+          return { ok: false, rejection: claim.refusal };
+        }
+        case "StreamTypeMismatch":
+          this.cache.delete(key);
+          return this.foreign(envelope, command, hash, stream, aggregate, context, appended.streamType);
+        case "WrongExpectedVersion":
+          break;
       }
 
       // Another process appended first: catch up and decide again.
@@ -195,20 +227,33 @@ export class CommandBus {
           rejection: { type: "ConcurrencyConflict", message: `stream ${stream.streamId} stayed busy through ${attempt + 1} attempts` },
         };
       }
-      const repeated = await this.earlierResult(envelope, stream, command.type, hash);
-      if (repeated) return repeated;
-      live = await this.catchUp(live, stream, decider);
-      this.cache.set(key, live);
-      await sleep(Math.random() * Math.min(50, 2 ** attempt));
+      // The failed append usually brings the events it missed: no round trip, no wait.
+      live = appended.missed ? this.foldOrNull(live, appended.missed, aggregate) : null;
+      // A clash twice in a row means a hot stream: back off a little, at random, before the next try.
+      if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** attempt));
     }
   }
 
-  /** The answer to a command id seen before (its receipt, or COMMAND_ID_REUSED); null if new. */
-  private async earlierResult(envelope: CommandEnvelope<AnyCommand>, stream: StreamRef, type: string, hash: string): Promise<DispatchResult | null> {
-    // A gateway-minted id cannot have been used before: no lookup.
-    if (envelope.commandIdIsNew) return null;
+  /** The answer to a command on a stream of another type: a repeat, the rejection on an empty stream, or ID_IN_USE. */
+  private async foreign(
+    envelope: EnvelopeMeta,
+    command: AnyCommand,
+    hash: string,
+    stream: StreamRef,
+    aggregate: Aggregate,
+    context: DecisionContext,
+    foreignType: string,
+  ): Promise<DispatchResult> {
     const receipt = await this.options.commandStore.findReceipt(stream.tenantId, envelope.commandId);
-    return receipt ? this.repeat(receipt, type, hash) : null;
+    if (receipt) return this.repeat(receipt, command.type, hash);
+    // For this aggregate the stream does not exist: a command that needs it is refused as for any
+    // unknown id; one that would create it cannot, since the id is taken by another kind of record.
+    const decision = aggregate.decide(command, aggregate.initialState(), context);
+    if (!decision.ok) return { ok: false, rejection: decision.rejection };
+    return {
+      ok: false,
+      rejection: { type: "IdInUse", message: `id ${stream.streamId} already names a ${foreignType}, not a ${aggregate.streamType}` },
+    };
   }
 
   private repeat(receipt: StoredReceipt, type: string, hash: string): DispatchResult {
@@ -222,36 +267,43 @@ export class CommandBus {
     return { ok: true, receipt: { commandId, streamId, version, position, events }, repeated: true };
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private async live(key: string, stream: StreamRef, decider: Decider<any, any, any>): Promise<LiveAggregate<unknown>> {
-    const cached = this.cache.get(key);
-    if (cached) return cached;
-    const loaded = await this.options.eventStore.load(stream, decider.stateSchemaVersion);
-    const start: LiveAggregate<unknown> = loaded.snapshot
-      ? { state: loaded.snapshot.state, version: loaded.snapshot.version }
-      : { state: decider.initialState(), version: 0 };
-    return this.fold(start, loaded.events, decider);
+  /**
+   * The stream's live state from its latest usable snapshot and the events after it. A snapshot
+   * that is unreadable, not a valid state, past the stream's head, or that fails to fold is
+   * deleted and the stream replayed from its first event.
+   */
+  private async load(stream: StreamRef, aggregate: Aggregate): Promise<Loaded> {
+    const loaded = await this.options.eventStore.load(stream, aggregate.stateSchemaVersion);
+    if (loaded.streamType !== null && loaded.streamType !== aggregate.streamType) return { foreignType: loaded.streamType };
+    const { snapshot } = loaded;
+    if (snapshot) {
+      const usable = snapshot.version <= loaded.head && aggregate.isValidState(snapshot.state);
+      const live = usable ? this.foldOrNull({ state: snapshot.state, version: snapshot.version }, loaded.events, aggregate) : null;
+      if (live) return live;
+      this.options.onError?.(`snapshot of ${stream.streamType} ${stream.streamId} at version ${snapshot.version} is unusable: deleted, replaying the stream`, null);
+      await this.options.eventStore.deleteSnapshot(stream, aggregate.stateSchemaVersion);
+      const replayed = await this.options.eventStore.load(stream, aggregate.stateSchemaVersion, 0, false);
+      return this.fold({ state: aggregate.initialState(), version: 0 }, replayed.events, aggregate);
+    }
+    return this.fold({ state: aggregate.initialState(), version: 0 }, loaded.events, aggregate);
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private async catchUp(live: LiveAggregate<unknown>, stream: StreamRef, decider: Decider<any, any, any>) {
-    const loaded = await this.options.eventStore.load(stream, decider.stateSchemaVersion, live.version);
-    const start = loaded.snapshot ? { state: loaded.snapshot.state, version: loaded.snapshot.version } : live;
-    return this.fold(start, loaded.events, decider);
+  /** `fold`, or null when the events do not fold onto the start (a gap, an event the aggregate refuses). */
+  private foldOrNull(start: LiveAggregate<unknown>, events: StreamEvent[], aggregate: Aggregate): LiveAggregate<unknown> | null {
+    try {
+      return this.fold(start, events, aggregate);
+    } catch {
+      return null;
+    }
   }
 
-  private fold(
-    start: LiveAggregate<unknown>,
-    events: { streamVersion: number; type: string; data: unknown }[],
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    decider: Decider<any, any, any>,
-  ): LiveAggregate<unknown> {
+  private fold(start: LiveAggregate<unknown>, events: StreamEvent[], aggregate: Aggregate): LiveAggregate<unknown> {
     let { state, version } = start;
     for (const event of events) {
       if (event.streamVersion !== version + 1) {
         throw new CommandInfrastructureError(`stream has a gap: version ${event.streamVersion} after ${version}`);
       }
-      state = decider.evolve(state, { type: event.type, data: event.data });
+      state = aggregate.evolve(state, { type: event.type, data: event.data });
       version = event.streamVersion;
     }
     return { state, version };

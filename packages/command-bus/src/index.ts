@@ -1,7 +1,6 @@
 export {
   CommandBus,
   CommandInfrastructureError,
-  type AggregateRegistration,
   type BusRejection,
   type CommandBusOptions,
   type CommandEnvelope,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { KeyedLock } from "./stream-lock";
+import { KeyedLock, LockQueueFullError } from "./stream-lock";
 
 describe("KeyedLock", () => {
   it("runs tasks of one key one at a time in arrival order, other keys alongside", async () => {
@@ -31,5 +31,19 @@ describe("KeyedLock", () => {
     const lock = new KeyedLock();
     await expect(lock.run("k", async () => { throw new Error("boom"); })).rejects.toThrow("boom");
     await expect(lock.run("k", async () => "next")).resolves.toBe("next");
+  });
+
+  it("refuses a task when the queue behind its key is full, and takes tasks again once it drains", async () => {
+    const lock = new KeyedLock(2);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const running = lock.run("k", () => gate.then(() => "first"));
+    await sleep(0); // the first task is running now, and no longer waiting
+    const queued = [lock.run("k", async () => "second"), lock.run("k", async () => "third")];
+    await expect(lock.run("k", async () => "fourth")).rejects.toBeInstanceOf(LockQueueFullError);
+    await expect(lock.run("other", async () => "elsewhere")).resolves.toBe("elsewhere");
+    release();
+    await expect(Promise.all([running, ...queued])).resolves.toEqual(["first", "second", "third"]);
+    await expect(lock.run("k", async () => "again")).resolves.toBe("again");
   });
 });

@@ -25,7 +25,7 @@ export async function waitForProjections(pool: pg.Pool, timeoutMs: number): Prom
  */
 export async function catchUp(databaseUrl: string, name: string) {
   const { createPool } = await import("@coop/database");
-  const { familyDecider } = await import("@coop/domain");
+  const { familyAggregate } = await import("@coop/domain");
   const { rebuildProjection } = await import("@coop/worker/rebuild");
   const { projections } = await import("@coop/worker/projections");
   const { READ_MODEL_WRITER_SETTINGS } = await import("@coop/worker/session-settings");
@@ -33,7 +33,7 @@ export async function catchUp(databaseUrl: string, name: string) {
   if (!projection) throw new Error(`no projection named ${name}`);
   const pool = createPool(databaseUrl, { max: 4, application_name: "bench-catchup", settings: READ_MODEL_WRITER_SETTINGS });
   try {
-    const result = await rebuildProjection({ pool, databaseUrl, eventStore: new EventStore(pool, { upcast: familyDecider.upcast }), projection });
+    const result = await rebuildProjection({ pool, databaseUrl, eventStore: new EventStore(pool, { upcast: familyAggregate.upcast }), projection });
     return { eventsPerSec: result.eventsPerSec, events: result.read };
   } finally {
     await pool.end();

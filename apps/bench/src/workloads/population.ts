@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { familyDecider, riskTier, type FamilyEvent } from "@coop/domain";
+import { familyAggregate, riskTier, type FamilyEvent } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { runConcurrent } from "../stats";
 
@@ -29,9 +29,9 @@ export async function populate(pool: pg.Pool, tenantId: string, families: number
     if (i % 4 === 0) list.push({ type: "ChildAdded", data: { childName: `${FIRST[i % FIRST.length]} ${SURNAMES[(i + 3) % SURNAMES.length]}`, birthDate: "2016-03-14" } });
     if (i % 3 === 0) list.push({ type: "ContactRecorded", data: { method: "PHONE", contactedOn: `2026-0${1 + (i % 9)}-1${i % 10}`, note: null } });
     const result = await store.append(
-      { tenantId, streamType: familyDecider.streamType, streamId: familyId },
+      { tenantId, streamType: familyAggregate.streamType, streamId: familyId },
       0,
-      list.map((e) => ({ type: e.type, schemaVersion: familyDecider.eventSchemaVersions[e.type], data: e.data, metadata: { commandId: randomUUID(), correlationId: "bench", userId: "bench", tenantId } })),
+      list.map((e) => ({ type: e.type, schemaVersion: familyAggregate.eventSchemaVersions[e.type], data: e.data, metadata: { commandId: randomUUID(), correlationId: "bench", userId: "bench", tenantId } })),
     );
     if (!result.ok) throw new Error(`population append failed: ${result.reason}`);
     events += list.length;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { familyDecider, type FamilyEvent, type FamilyState } from "@coop/domain";
+import { familyAggregate, type FamilyEvent, type FamilyState } from "@coop/domain";
 import { EventStore, type NewEvent, type StreamRef } from "@coop/event-store";
 import { round, timeMsOf as timeMs } from "../stats";
 
@@ -14,7 +14,7 @@ const EVENTS = 10_000;
  * rule needs them), so `paymentsOnly` (a stream of 10,000 payments) is measured too, as the worst case.
  */
 export async function writeLongStream(store: EventStore, tenantId: string, paymentsOnly = false): Promise<StreamRef> {
-  const stream: StreamRef = { tenantId, streamType: familyDecider.streamType, streamId: randomUUID() };
+  const stream: StreamRef = { tenantId, streamType: familyAggregate.streamType, streamId: randomUUID() };
   const events: FamilyEvent[] = [
     {
       type: "FamilyEnrolled",
@@ -33,7 +33,7 @@ export async function writeLongStream(store: EventStore, tenantId: string, payme
   }
   const toNew = (e: FamilyEvent): NewEvent => ({
     type: e.type,
-    schemaVersion: familyDecider.eventSchemaVersions[e.type],
+    schemaVersion: familyAggregate.eventSchemaVersions[e.type],
     data: e.data,
     metadata: { commandId: randomUUID(), correlationId: "bench", userId: "bench", tenantId },
   });
@@ -47,27 +47,27 @@ export async function writeLongStream(store: EventStore, tenantId: string, payme
 /** Load and fold, as a cold command bus does: with a snapshot of `schemaVersion` if one exists. */
 async function loadFamily(store: EventStore, stream: StreamRef, schemaVersion: number): Promise<{ state: FamilyState; version: number }> {
   const loaded = await store.load<FamilyState>(stream, schemaVersion);
-  let state = loaded.snapshot ? loaded.snapshot.state : familyDecider.initialState();
+  let state = loaded.snapshot ? loaded.snapshot.state : familyAggregate.initialState();
   let version = loaded.snapshot?.version ?? 0;
   for (const event of loaded.events) {
-    state = familyDecider.evolve(state, { type: event.type, data: event.data } as FamilyEvent);
+    state = familyAggregate.evolve(state, { type: event.type, data: event.data } as FamilyEvent);
     version = event.streamVersion;
   }
   return { state, version };
 }
 
 export async function replayVsSnapshot(pool: pg.Pool, stream: StreamRef) {
-  const store = new EventStore(pool, { upcast: familyDecider.upcast });
+  const store = new EventStore(pool, { upcast: familyAggregate.upcast });
   // A schema version no snapshot has: the whole stream is read and folded.
-  const noSnapshot = familyDecider.stateSchemaVersion + 1_000;
+  const noSnapshot = familyAggregate.stateSchemaVersion + 1_000;
   const replayMs = await timeMs(15, async () => {
     const { version } = await loadFamily(store, stream, noSnapshot);
     if (version !== EVENTS) throw new Error(`replay reached version ${version}`);
   });
   const full = await loadFamily(store, stream, noSnapshot);
-  await store.saveSnapshot(stream, full.version, familyDecider.stateSchemaVersion, full.state);
+  await store.saveSnapshot(stream, full.version, familyAggregate.stateSchemaVersion, full.state);
   const snapshotLoadMs = await timeMs(50, async () => {
-    const { version } = await loadFamily(store, stream, familyDecider.stateSchemaVersion);
+    const { version } = await loadFamily(store, stream, familyAggregate.stateSchemaVersion);
     if (version !== EVENTS) throw new Error(`snapshot load reached version ${version}`);
   });
   return { replayMs: round(replayMs, 3), snapshotLoadMs: round(snapshotLoadMs, 3) };

@@ -61,6 +61,9 @@ export function rejectionToError(rejection: BusRejection): GraphQLError {
       return new GraphQLError(rejection.message, { extensions: { code: ErrorCode.CONFLICT, reason: "COMMAND_ID_REUSED" } });
     case "ConcurrencyConflict":
       return new GraphQLError(rejection.message, { extensions: { code: ErrorCode.CONCURRENCY_CONFLICT } });
+    case "IdInUse":
+      // The id names a record of another kind (a coordinator's id given as a family's).
+      return new GraphQLError(rejection.message, { extensions: { code: ErrorCode.CONFLICT, reason: "ID_IN_USE" } });
     default: {
       const never: never = rejection;
       throw new Error(`unknown rejection ${JSON.stringify(never)}`);

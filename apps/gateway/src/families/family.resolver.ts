@@ -42,16 +42,14 @@ function viewerOf(ctx: GatewayContext): Viewer {
 
 interface CommandIdentity {
   commandId: string;
-  /** Generated here: no earlier command can carry it, so the bus skips the idempotency lookup. */
-  commandIdIsNew: boolean;
 }
 
 /** The input's command id (a UUID, lower-cased as PostgreSQL prints it) or a new one. */
 function commandIdOf(input: { commandId?: string | null }): CommandIdentity {
   const given = input.commandId;
-  if (given === undefined || given === null) return { commandId: randomUUID(), commandIdIsNew: true };
+  if (given === undefined || given === null) return { commandId: randomUUID() };
   if (!isUuid(given)) throw badUserInput("commandId", "commandId must be a UUID");
-  return { commandId: given.toLowerCase(), commandIdIsNew: false };
+  return { commandId: given.toLowerCase() };
 }
 
 function checkLimit(limit: number | null | undefined, fallback: number): number {

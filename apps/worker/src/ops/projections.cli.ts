@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import type { Queue } from "bullmq";
 import { createPool } from "@coop/database";
 import { READ_MODEL_WRITER_SETTINGS } from "../runtime/session-settings";
-import { familyDecider } from "@coop/domain";
+import { upcastEvent } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { loadWorkerConfig } from "../config";
 import { createLogger, errorMessage } from "../logger";
@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     await checkTables(pool, projections);
     await ensureProjectionRows(pool, projections.map((p) => p.name));
-    const eventStore = new EventStore(pool, { upcast: familyDecider.upcast });
+    const eventStore = new EventStore(pool, { upcast: upcastEvent });
 
     if (command === "status") {
       const [rows, head, publisher, holder] = await Promise.all([

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { familyDecider } from "@coop/domain";
+import { domainEventTypes as eventTypesOfTheDomain } from "@coop/domain";
 import type { ProjectionDefinition } from "../projections/types";
 
 export class RegistryError extends Error {
@@ -10,7 +10,7 @@ const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /** The event types the domain can emit: what a projection may list in `handles`. */
 export function domainEventTypes(): ReadonlySet<string> {
-  return new Set(Object.keys(familyDecider.eventSchemaVersions));
+  return eventTypesOfTheDomain;
 }
 
 /**

@@ -3,7 +3,7 @@
 //   pnpm --filter @coop/worker exec tsx src/test-kit/bench-rebuild.ts [events] [events per stream]
 import { createPool } from "@coop/database";
 import { createTestDatabase } from "@coop/database/testing";
-import { familyDecider, type FamilyEvent } from "@coop/domain";
+import { familyAggregate, upcastEvent, type FamilyEvent } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { projections } from "../projections/projections";
 import { rebuildProjection } from "../runtime/rebuild";
@@ -31,7 +31,7 @@ function eventFor(version: number, familyId: string): FamilyEvent {
 const db = await createTestDatabase("coop_bench_rebuild");
 const pool = createPool(db.url, { max: 16 });
 try {
-  const store = new EventStore(pool, { upcast: familyDecider.upcast });
+  const store = new EventStore(pool, { upcast: upcastEvent });
   const streams = Math.ceil(total / PER_STREAM);
   const started = performance.now();
   let next = 0;
@@ -44,7 +44,7 @@ try {
         for (let v = 1; v <= count; v += 25) {
           const events = Array.from({ length: Math.min(25, count - v + 1) }, (_, i) => {
             const e = eventFor(v + i, familyId);
-            return { type: e.type, schemaVersion: familyDecider.eventSchemaVersions[e.type], data: e.data, metadata: { correlationId: "bench" } };
+            return { type: e.type, schemaVersion: familyAggregate.eventSchemaVersions[e.type], data: e.data, metadata: { correlationId: "bench" } };
           });
           const result = await store.append({ tenantId: "bench", streamType: "Family", streamId: familyId }, v - 1, events);
           if (!result.ok) throw new Error(`append failed: ${result.reason}`);

@@ -5,7 +5,7 @@ import { CommandBus, type CommandEnvelope } from "@coop/command-bus";
 import { eventsAppendedChannel } from "@coop/config";
 import { createPool } from "@coop/database";
 import { createTestDatabase, type TestDatabase } from "@coop/database/testing";
-import { familyDecider, type FamilyCommand } from "@coop/domain";
+import { aggregates, upcastEvent, type FamilyCommand } from "@coop/domain";
 import { CommandStore, EventStore, compareCheckpoints, type Checkpoint } from "@coop/event-store";
 import { projections } from "../projections/projections";
 import { findPublisherLockHolder } from "../publisher/leader-lock";
@@ -45,12 +45,12 @@ export class TestStack {
     // still terminate idle clients: expected then, and not worth a line on stderr.
     const pool = createPool(db.url, { max: 12, application_name: "worker-test", onError: () => undefined });
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const eventStore = new EventStore(pool, { upcast: familyDecider.upcast });
+    const eventStore = new EventStore(pool, { upcast: upcastEvent });
     const channel = eventsAppendedChannel(prefix);
     const bus = new CommandBus({
       eventStore,
       commandStore: new CommandStore(pool),
-      aggregates: [{ decider: familyDecider, streamIdOf: (c: FamilyCommand) => c.payload.familyId }],
+      aggregates,
       // Nudge the publisher after every commit, as the gateway does.
       onAppended: (receipt) => void redis.publish(channel, receipt.position).catch(() => undefined),
     });

@@ -81,7 +81,8 @@ interface HolderRow {
 
 /**
  * The sessions of this database whose transactions began before the timed-out wait did and that
- * hold table locks: the likely blockers, oldest first. Only pid, application, state, age and lock
+ * hold table locks (a lock on an index comes with one on its table): the likely blockers, oldest
+ * first. Only pid, application, state, age and lock
  * names: never query text, which may hold personal data.
  */
 export async function describeLockHolders(client: pg.Client, olderThanMs: number): Promise<string> {
@@ -89,10 +90,10 @@ export async function describeLockHolders(client: pg.Client, olderThanMs: number
     `SELECT a.pid, coalesce(nullif(a.application_name, ''), 'unnamed') AS application, a.state,
             floor(extract(epoch FROM now() - a.xact_start))::int AS seconds,
             string_agg(DISTINCT format('%s on %s', l.mode, l.relation::regclass), ', ') AS locks
-     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class c ON c.oid = l.relation
      WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-       AND l.relation NOT IN (SELECT oid FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace)
+       AND c.relkind IN ('r', 'p', 'm', 'f') AND c.relnamespace <> 'pg_catalog'::regnamespace
        AND a.xact_start <= now() - make_interval(secs => $1::int / 1000.0)
      GROUP BY a.pid, a.application_name, a.state, a.xact_start
      ORDER BY a.xact_start

@@ -37,3 +37,20 @@ export function redactUrl(url: string): string {
     return "<unparseable DATABASE_URL>";
   }
 }
+
+/** How long a migration statement waits for a table lock before it gives up and retries. */
+export const DEFAULT_MIGRATE_LOCK_TIMEOUT_MS = 5000;
+/** PostgreSQL's upper bound for lock_timeout (INT_MAX milliseconds). */
+export const MAX_LOCK_TIMEOUT_MS = 2_147_483_647;
+
+/** MIGRATE_LOCK_TIMEOUT_MS, or the default; 0 waits without limit, as PostgreSQL does. */
+export function migrateLockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MIGRATE_LOCK_TIMEOUT_MS?.trim();
+  if (!raw) return DEFAULT_MIGRATE_LOCK_TIMEOUT_MS;
+  if (!/^\d+$/.test(raw) || Number(raw) > MAX_LOCK_TIMEOUT_MS) {
+    throw new Error(
+      `MIGRATE_LOCK_TIMEOUT_MS must be a whole number of milliseconds from 0 (no limit) to ${MAX_LOCK_TIMEOUT_MS}, got "${raw}"`,
+    );
+  }
+  return Number(raw);
+}

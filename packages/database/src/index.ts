@@ -1,5 +1,6 @@
 export { databaseUrl } from "./config";
 export { ensureDatabase } from "./create-database";
+export type { EnsureDatabaseOptions } from "./create-database";
 export { migrate } from "./migrate";
 export type { MigrateOptions, MigrateResult, MigrateLogLevel, MigrationError } from "./migrate";
 // The client factory, schema.prisma's enums (values and types) and the model types.

@@ -1,58 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_MIGRATIONS_DIR, migrate, readMigrations, type MigrateLogLevel } from "./migrate";
-import { reserveTestDatabase, type TestDatabase } from "./testing";
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function freshDatabase(): TestDatabase {
-  const database = reserveTestDatabase("coop_test_migrate");
-  cleanups.push(() => database.drop());
-  return database;
-}
-
-function migrationsDir(migrations: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "coop-migrations-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, "migration_lock.toml"), 'provider = "postgresql"\n');
-  for (const [name, sql] of Object.entries(migrations)) {
-    mkdirSync(join(dir, name));
-    writeFileSync(join(dir, name, "migration.sql"), sql);
-  }
-  return dir;
-}
-
-async function query<R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-interface Row {
-  id: string;
-  checksum: string;
-  migration_name: string;
-  finished_at: Date | null;
-  rolled_back_at: Date | null;
-  started_at: Date;
-  logs: string | null;
-  applied_steps_count: number;
-}
-const records = (url: string) => query<Row>(url, "SELECT * FROM _prisma_migrations ORDER BY migration_name, started_at");
-const tables = async (url: string) =>
-  (await query<{ t: string }>(url, "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).map((r) => r.t);
-const quiet = () => {};
+import { freshDatabase, migrationsDir, query, quiet, records, tables } from "./test-kit/migration-fixtures";
 
 describe("migrate", () => {
   it("creates a missing database, applies every migration once and records them like Prisma", async () => {

@@ -1,9 +1,15 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { applyMigration, type MigrationSession } from "./apply-migration";
+import { MAX_LOCK_TIMEOUT_MS, migrateLockTimeoutMs } from "./config";
 import { ensureDatabase } from "./create-database";
+import type { LockRetryPolicy } from "./lock-retry";
+import { MigrationError } from "./migration-error";
+
+export { MigrationError };
 
 /**
  * Applies prisma/migrations the way `prisma migrate deploy` (schema engine 6.x/7.x) does, so that
@@ -11,6 +17,8 @@ import { ensureDatabase } from "./create-database";
  * The one deliberate difference: Prisma inserts the row, runs the script, then updates the row;
  * we run the script and insert the finished row in one transaction, so a crash cannot leave a
  * started-but-unfinished record behind. A failure is still recorded the way Prisma records it.
+ * Scripts that cannot run in a transaction are applied and recorded exactly as Prisma does, and
+ * DDL waits for locks at most lockTimeoutMs at a time (see apply-migration.ts).
  */
 
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
@@ -32,26 +40,30 @@ const CREATE_MIGRATIONS_TABLE = `CREATE TABLE _prisma_migrations (
 
 export type MigrateLogLevel = "info" | "warn";
 
+/** Attempts after the first that a migration gets when it only timed out waiting for a lock. */
+export const DEFAULT_LOCK_RETRIES = 5;
+/** Pause before the first such retry; it doubles before each next one (1, 2, 4, 8, 16 s). */
+export const DEFAULT_LOCK_RETRY_DELAY_MS = 1000;
+
 export interface MigrateOptions {
   /** Defaults to the repository's prisma/migrations, wherever the process runs from. */
   migrationsDir?: string;
   /** Progress and warnings. Defaults to warnings on stderr. */
   log?: (level: MigrateLogLevel, message: string) => void;
+  /**
+   * lock_timeout for migration statements: how long one may wait for a table lock (and so keep
+   * every later query on that table queued behind it) before it gives up and is retried.
+   * Defaults to MIGRATE_LOCK_TIMEOUT_MS, else 5000; 0 waits without limit.
+   */
+  lockTimeoutMs?: number;
+  /** Retries after lock timeouts before the migration fails (default 5). */
+  lockRetries?: number;
+  /** Pause before the first retry in ms, doubled before each next one (default 1000, at most 30 s). */
+  lockRetryDelayMs?: number;
 }
 
 export interface MigrateResult {
   applied: string[];
-}
-
-/** A migration problem, with the code Prisma reports for the same situation (P3005, P3009, P3018, P3019). */
-export class MigrationError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "MigrationError";
-  }
 }
 
 export interface MigrationFile {
@@ -77,6 +89,7 @@ const defaultLog = (level: MigrateLogLevel, message: string): void => {
 export async function migrate(url: string, options: MigrateOptions = {}): Promise<MigrateResult> {
   const dir = options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
   const log = options.log ?? defaultLog;
+  const policy = lockRetryPolicy(options);
   // Read the files before touching the database, like Prisma: a broken folder changes nothing.
   const files = readMigrations(dir);
   await ensureDatabase(url);
@@ -84,12 +97,13 @@ export async function migrate(url: string, options: MigrateOptions = {}): Promis
   client.on("error", () => {}); // a lost connection fails the query in flight, which reports it
   await client.connect();
   try {
+    // Before any lock_timeout is set: waiting for another migrator is a reason to wait.
     await acquireLock(client, log);
     await initialize(client);
     const records = await listRecords(client);
     refuseFailed(records);
     warnAboutHistory(files, records, dir, log);
-    return { applied: await applyPending(client, files, records, log) };
+    return { applied: await applyPending({ client, policy, log }, files, records) };
   } finally {
     // Ending the session releases the advisory lock too; unlock first to hand over promptly.
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATE_LOCK_KEY]).catch(() => {});
@@ -197,73 +211,37 @@ function warnAboutHistory(
 }
 
 async function applyPending(
-  client: pg.Client,
+  session: MigrationSession,
   files: MigrationFile[],
   records: MigrationRecord[],
-  log: NonNullable<MigrateOptions["log"]>,
 ): Promise<string[]> {
   // Rolled-back records do not count: Prisma applies such a migration again.
   const done = new Set(records.filter((r) => r.rolled_back_at === null).map((r) => r.migration_name));
   const applied: string[] = [];
   for (const file of files) {
     if (done.has(file.name)) continue;
-    log("info", `applying ${file.name}`);
-    await applyOne(client, file);
+    session.log("info", `applying ${file.name}`);
+    await applyMigration(session, file);
     applied.push(file.name);
   }
   return applied;
 }
 
-async function applyOne(client: pg.Client, file: MigrationFile): Promise<void> {
-  const startedAt = new Date();
-  try {
-    await client.query("BEGIN");
-    // No parameters: pg uses the simple query protocol, which runs a multi-statement script.
-    // (A script with its own COMMIT would end this transaction early; Prisma never writes one.)
-    await client.query(file.script);
-    await client.query(
-      `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
-       VALUES ($1, $2, $3, $4, $5, 1)`,
-      [randomUUID(), file.checksum, file.name, startedAt, new Date()],
-    );
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    const message = applyErrorMessage(file, error);
-    await recordFailure(client, file, startedAt, message);
-    throw new MigrationError("P3018", message);
+/** The options' lock settings, checked before anything touches the database. */
+function lockRetryPolicy(options: MigrateOptions): LockRetryPolicy {
+  const policy = {
+    timeoutMs: options.lockTimeoutMs ?? migrateLockTimeoutMs(),
+    retries: options.lockRetries ?? DEFAULT_LOCK_RETRIES,
+    firstDelayMs: options.lockRetryDelayMs ?? DEFAULT_LOCK_RETRY_DELAY_MS,
+  };
+  if (!Number.isInteger(policy.timeoutMs) || policy.timeoutMs < 0 || policy.timeoutMs > MAX_LOCK_TIMEOUT_MS) {
+    throw new RangeError(`lockTimeoutMs must be a whole number of milliseconds from 0 (no limit) to ${MAX_LOCK_TIMEOUT_MS}, got ${policy.timeoutMs}`);
   }
-}
-
-/** The failed row Prisma leaves (finished_at null, logs set), so P3009 stops every later run. */
-async function recordFailure(client: pg.Client, file: MigrationFile, startedAt: Date, logs: string): Promise<void> {
-  try {
-    await client.query(
-      `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, logs, applied_steps_count)
-       VALUES ($1, $2, $3, $4, $5, 0)`,
-      [randomUUID(), file.checksum, file.name, startedAt, logs],
-    );
-  } catch {
-    // The connection is gone: nothing was applied, so the next run simply tries again.
+  if (!Number.isInteger(policy.retries) || policy.retries < 0) {
+    throw new RangeError(`lockRetries must be a whole number from 0, got ${policy.retries}`);
   }
-}
-
-/** Prisma's P3018 text, with the failing line of the script instead of ANSI colours. */
-function applyErrorMessage(file: MigrationFile, error: unknown): string {
-  const err = error as { code?: string; message?: string; position?: string };
-  const position = err.position ? failingLine(file.script, Number(err.position)) : "";
-  return (
-    "A migration failed to apply. New migrations cannot be applied before the error is recovered from. " +
-    "Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n" +
-    `Migration name: ${file.name}\n\nDatabase error code: ${err.code ?? "none"}\n\n` +
-    `Database error:\n${err.message ?? String(error)}${position}`
-  );
-}
-
-function failingLine(script: string, position: number): string {
-  if (!Number.isFinite(position) || position < 1) return "";
-  const before = script.slice(0, position - 1);
-  const lineNumber = before.split("\n").length;
-  const line = script.split("\n")[lineNumber - 1] ?? "";
-  return `\n\nPosition:\n${String(lineNumber).padStart(3)} ${line}`;
+  if (!Number.isFinite(policy.firstDelayMs) || policy.firstDelayMs < 0) {
+    throw new RangeError(`lockRetryDelayMs must be a number of milliseconds from 0, got ${policy.firstDelayMs}`);
+  }
+  return policy;
 }

@@ -15,10 +15,11 @@ import { familyAggregate } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { GraphQLClient } from "./graphql-client";
 import { AppProcess, type StackEnv } from "./stack";
-import { medianOfRuns, round, timeMsOf } from "./stats";
+import { startCpuMeter } from "./process-cpu";
+import { medianOfRuns, perThousand, round, timeMsOf } from "./stats";
 import { appendRaw, appendThroughEventStore, SHAPES } from "./workloads/append";
-import { catchUp, waitForProjections } from "./workloads/catchup";
-import { commandE2e, enrollFamilies, projectionLag, queryLatencies } from "./workloads/gateway";
+import { catchUp, eventsAppliedByProjections, waitForProjections } from "./workloads/catchup";
+import { commandE2e, enrollFamilies, familyByIdThroughput, projectionLag, queryLatencies } from "./workloads/gateway";
 import { populate } from "./workloads/population";
 import { replayVsSnapshot, writeLongStream } from "./workloads/replay";
 import { printTable } from "./report";
@@ -41,6 +42,8 @@ if (only && [...only].some((w) => !WORKLOADS.includes(w))) {
 /** Whether to run a workload: all of them unless --only names some (for profiling one). */
 const wanted = (workload: string) => !only || only.has(workload);
 const POPULATION = Number(process.env.BENCH_FAMILIES ?? 100_000);
+/** recordPayment mutations per command_e2e run (and per run of its ceiling). */
+const E2E_COMMANDS = 10_000;
 const log = (message: string) => (json ? process.stderr : process.stdout).write(`${message}\n`);
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -131,10 +134,14 @@ try {
     await prisma.$disconnect();
   }
 
-  // 5. The running system: one gateway, one worker.
-  processes.push(await AppProcess.start("worker", env));
-  processes.push(await AppProcess.start("gateway", env));
-  const gateway = processes[1]!; // [worker, gateway]
+  // 5. The running system: one gateway, one worker; and the gateway's no-I/O ceiling (G1), a
+  // process of its own like the gateway, for the query and command workloads to be measured against.
+  let worker = await AppProcess.start("worker", env);
+  processes.push(worker);
+  const gateway = await AppProcess.start("gateway", env);
+  processes.push(gateway);
+  const ceiling = wanted("query") || wanted("command_e2e") ? await AppProcess.start("gateway", env, { entry: "src/testing/ceiling.ts", name: "ceiling" }) : null;
+  if (ceiling) processes.push(ceiling);
   await waitForProjections(pool, 300_000);
   const token = await new SignJWT({ tenant_id: tenantId, roles: ["admin", "coordinator", "finance"] })
     .setProtectedHeader({ alg: "HS256" })
@@ -143,39 +150,72 @@ try {
     .setExpirationTime("2h")
     .sign(new TextEncoder().encode(env.jwtSecret));
   const client = new GraphQLClient(gateway.url, token);
+  const ceilingClient = ceiling ? new GraphQLClient(ceiling.url, token) : null;
+  /** Ours and the ceiling in the order of this run: alternating which goes first, like the appends. */
+  const inRunOrder = (run: number) => (run % 2 ? (["ceiling", "ours"] as const) : (["ours", "ceiling"] as const));
+  /** One command_e2e load against a gateway process, with that process's CPU per 1,000 commands. */
+  async function commandLoad(target: GraphQLClient, server: AppProcess, families: string[]) {
+    const cpu = await startCpuMeter(server.pid);
+    const figures = await commandE2e(target, families, E2E_COMMANDS);
+    return { ...figures, gatewayCpuMsPer1000Commands: perThousand(await cpu.usedMs(), E2E_COMMANDS) };
+  }
+  /**
+   * Runs `load` and waits until every projection has caught up with it; the worker's CPU meanwhile
+   * per 1,000 events applied (summed over the projections).
+   */
+  async function withWorkerCpu<T>(load: () => Promise<T>): Promise<{ result: T; workerCpuMsPer1000Events: number }> {
+    const cpu = await startCpuMeter(worker.pid);
+    const appliedBefore = await eventsAppliedByProjections(pool);
+    const result = await load();
+    await waitForProjections(pool, 120_000);
+    const applied = (await eventsAppliedByProjections(pool)) - appliedBefore;
+    return { result, workerCpuMsPer1000Events: perThousand(await cpu.usedMs(), applied) };
+  }
   try {
     for (let run = 0; run < (wanted("query") ? runs : 0); run++) {
-      record("query", await queryLatencies(client, population.ids, population.searchTerms));
+      const latencies = await queryLatencies(client, population.ids, population.searchTerms);
+      let familyByIdPerSec = Number.NaN;
+      for (const who of inRunOrder(run)) {
+        if (who === "ours") familyByIdPerSec = (await familyByIdThroughput(client, population.ids)).perSec;
+        else record("ceiling.g1_query", { ...(await familyByIdThroughput(ceilingClient!, population.ids)) });
+      }
+      record("query", { ...latencies, familyByIdPerSec });
       log(`bench: query run ${run + 1}/${runs} done`);
     }
     const families = await enrollFamilies(client, 1_000, "e2e");
     // The command path (gateway, PostgreSQL, Redis) on its own: on a 2-core box the worker, which
     // in production runs elsewhere, would take half the CPU. It is stopped here and catches up
     // afterwards; the same workload with the worker running is reported as command_e2e_with_worker.
+    // The ceiling runs the same load with the worker stopped too, ours and it in alternating order.
     if (wanted("command_e2e")) {
-      const worker = processes.shift()!;
       await worker.stop();
+      await commandE2e(ceilingClient!, families, 1_000); // the ceiling's warm-up: the gateway has had the enrollments
       for (let run = 0; run < runs; run++) {
-        record("command_e2e", { ...(await commandE2e(client, families)) });
-        log(`bench: command_e2e run ${run + 1}/${runs} done (worker stopped)`);
+        for (const who of inRunOrder(run)) {
+          if (who === "ours") record("command_e2e", await commandLoad(client, gateway, families));
+          else record("ceiling.g1_mutation", await commandLoad(ceilingClient!, ceiling!, families));
+        }
+        log(`bench: command_e2e and its ceiling, run ${run + 1}/${runs} done (worker stopped)`);
       }
-      processes.unshift(await AppProcess.start("worker", env));
+      const restarted = await AppProcess.start("worker", env);
+      processes[processes.indexOf(worker)] = restarted;
+      worker = restarted;
       await waitForProjections(pool, 300_000);
       for (let run = 0; run < runs; run++) {
-        record("command_e2e_with_worker", { ...(await commandE2e(client, families)) });
+        const { result, workerCpuMsPer1000Events } = await withWorkerCpu(() => commandLoad(client, gateway, families));
+        record("command_e2e_with_worker", { ...result, workerCpuMsPer1000Events });
         log(`bench: command_e2e_with_worker run ${run + 1}/${runs} done`);
-        await waitForProjections(pool, 120_000);
       }
     }
     for (let run = 0; run < (wanted("projection_lag") ? runs : 0); run++) {
-      const { figures, series } = await projectionLag(client, pool, tenantId, families);
-      record("projection_lag", figures);
-      if (run === 0) lagSeries = series;
+      const { result, workerCpuMsPer1000Events } = await withWorkerCpu(() => projectionLag(client, pool, tenantId, families));
+      record("projection_lag", { ...result.figures, workerCpuMsPer1000Events });
+      if (run === 0) lagSeries = result.series;
       log(`bench: projection_lag run ${run + 1}/${runs} done`);
-      await waitForProjections(pool, 120_000);
     }
   } finally {
     await client.close();
+    await ceilingClient?.close();
   }
 
   const result = buildResult(perRun, runs, (performance.now() - started) / 1000);
@@ -211,14 +251,24 @@ function buildResult(perRun: Record<string, Record<string, number>[]>, runCount:
     append_sequential: median("raw.append_sequential"),
     append_batch: median("raw.append_batch"),
   };
+  // G1: the gateway's no-I/O ceiling (apps/gateway/src/testing/ceiling.ts), same run, same client.
+  const ceilings = {
+    g1_mutation: median("ceiling.g1_mutation"),
+    g1_query: median("ceiling.g1_query"),
+  };
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? round(a / b, 3) : null);
   return {
     ...ours,
     raw,
+    ceilings,
     ratios: {
       append_concurrent: ratio(ours.append_concurrent.perSec, raw.append_concurrent.perSec),
       append_sequential: ratio(ours.append_sequential.perSec, raw.append_sequential.perSec),
       append_batch: ratio(ours.append_batch.eventsPerSec, raw.append_batch.eventsPerSec),
+      command_e2e_over_g1: ratio(ours.command_e2e.perSec, ceilings.g1_mutation.perSec),
+      command_e2e_with_worker_over_g1: ratio(ours.command_e2e_with_worker.perSec, ceilings.g1_mutation.perSec),
+      command_e2e_with_worker_over_command_e2e: ratio(ours.command_e2e_with_worker.perSec, ours.command_e2e.perSec),
+      family_by_id_over_g1: ratio(ours.query.familyByIdPerSec, ceilings.g1_query.perSec),
     },
     runs: perRun,
     meta: { runs: runCount, seconds: round(seconds), families: POPULATION, node: process.version, cpus: cpus().length, date: new Date().toISOString() },

@@ -1,5 +1,9 @@
 // The readable table `pnpm bench` prints, with each target of issue 6 beside its figure.
-type Result = Record<string, unknown> & { raw: Record<string, Record<string, number>>; ratios: Record<string, number | null> };
+type Result = Record<string, unknown> & {
+  raw: Record<string, Record<string, number>>;
+  ceilings: Record<string, Record<string, number>>;
+  ratios: Record<string, number | null>;
+};
 
 interface Row {
   workload: string;
@@ -19,6 +23,7 @@ export function targetRows(result: Result): Row[] {
     holds: test && typeof value === "number" ? test(value) : null,
   });
   const replay = get("replay_vs_readmodel", "replayMs");
+  const g1 = (key: string, figure: string) => result.ceilings[key]?.[figure];
   return [
     row("append_concurrent", "perSec", get("append_concurrent", "perSec"), `raw ${result.raw.append_concurrent?.perSec}; ratio ≥ 0.7`, () => (result.ratios.append_concurrent ?? 0) >= 0.7),
     row("append_concurrent", "p50Ms / p99Ms", get("append_concurrent", "p50Ms"), `p99 ${get("append_concurrent", "p99Ms")}`, null),
@@ -29,14 +34,22 @@ export function targetRows(result: Result): Row[] {
     row("replay_vs_readmodel", "readModelMs", get("replay_vs_readmodel", "readModelMs"), "", null),
     row("command_e2e", "perSec", get("command_e2e", "perSec"), "≥ 1,500", (v) => v >= 1500),
     row("command_e2e", "p99Ms", get("command_e2e", "p99Ms"), "< 25", (v) => v < 25),
+    row("command_e2e", "perSec / G1", result.ratios.command_e2e_over_g1, `G1 (no-I/O ceiling) ${g1("g1_mutation", "perSec")}/s, p99 ${g1("g1_mutation", "p99Ms")}`, null),
+    row("command_e2e", "gatewayCpuMsPer1000Commands", get("command_e2e", "gatewayCpuMsPer1000Commands"), `G1 ${g1("g1_mutation", "gatewayCpuMsPer1000Commands")}`, null),
     row("command_e2e_with_worker", "perSec", get("command_e2e_with_worker", "perSec"), "(worker on the same 2 cores)", null),
     row("command_e2e_with_worker", "p99Ms", get("command_e2e_with_worker", "p99Ms"), "", null),
+    row("command_e2e_with_worker", "perSec / G1", result.ratios.command_e2e_with_worker_over_g1, "", null),
+    row("command_e2e_with_worker", "perSec / command_e2e", result.ratios.command_e2e_with_worker_over_command_e2e, "", null),
+    row("command_e2e_with_worker", "gatewayCpuMsPer1000Commands", get("command_e2e_with_worker", "gatewayCpuMsPer1000Commands"), "", null),
+    row("command_e2e_with_worker", "workerCpuMsPer1000Events", get("command_e2e_with_worker", "workerCpuMsPer1000Events"), "(events summed over projections)", null),
     row("projection_lag", "p50Ms", get("projection_lag", "p50Ms"), "≤ 15", (v) => v <= 15),
     row("projection_lag", "p99Ms", get("projection_lag", "p99Ms"), "≤ 60", (v) => v <= 60),
+    row("projection_lag", "workerCpuMsPer1000Events", get("projection_lag", "workerCpuMsPer1000Events"), "", null),
     row("catchup", "eventsPerSec", get("catchup", "eventsPerSec"), "≥ 20,000", (v) => v >= 20_000),
     row("query", "familyByIdP50Ms", get("query", "familyByIdP50Ms"), "< 2", (v) => v < 2),
     row("query", "atRiskP50Ms", get("query", "atRiskP50Ms"), "< 5", (v) => v < 5),
     row("query", "searchP50Ms", get("query", "searchP50Ms"), "< 10", (v) => v < 10),
+    row("query", "familyByIdPerSec (16 in flight)", get("query", "familyByIdPerSec"), `G1 ${g1("g1_query", "perSec")}/s; ratio ${result.ratios.family_by_id_over_g1}`, null),
   ];
 }
 

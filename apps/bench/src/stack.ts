@@ -26,6 +26,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface AppProcessOptions {
+  extraEnv?: Record<string, string>;
+  /** The app's entry script (default src/main.ts); the gateway's ceiling is src/testing/ceiling.ts. */
+  entry?: string;
+  /** What logs, errors and BENCH_PROFILE call it (default the app's name). */
+  name?: string;
+}
+
 /** One gateway or worker process of the real app, started the way an operator starts it. */
 export class AppProcess {
   private constructor(
@@ -35,13 +43,14 @@ export class AppProcess {
     private readonly output: string[],
   ) {}
 
-  static async start(app: "gateway" | "worker", env: StackEnv, extraEnv: Record<string, string> = {}): Promise<AppProcess> {
+  static async start(app: "gateway" | "worker", env: StackEnv, options: AppProcessOptions = {}): Promise<AppProcess> {
+    const { extraEnv = {}, entry = "src/main.ts", name = app } = options;
     const port = await freePort();
     const output: string[] = [];
-    // BENCH_PROFILE=gateway|worker writes a CPU profile of that process to bench-results/ on exit.
-    const profile = process.env.BENCH_PROFILE === app;
+    // BENCH_PROFILE=gateway|worker|ceiling writes a CPU profile of that process to bench-results/ on exit.
+    const profile = process.env.BENCH_PROFILE === name;
     const command = profile ? process.execPath : tsx;
-    const argv = profile ? ["--cpu-prof", `--cpu-prof-dir=${join(root, "bench-results")}`, "--import", "tsx", "src/main.ts"] : ["src/main.ts"];
+    const argv = profile ? ["--cpu-prof", `--cpu-prof-dir=${join(root, "bench-results")}`, "--import", "tsx", entry] : [entry];
     const child = spawn(command, argv, {
       cwd: join(root, "apps", app),
       env: {
@@ -63,9 +72,15 @@ export class AppProcess {
     };
     child.stdout!.on("data", keep);
     child.stderr!.on("data", keep);
-    const proc = new AppProcess(app, `http://127.0.0.1:${port}`, child, output);
+    const proc = new AppProcess(name, `http://127.0.0.1:${port}`, child, output);
     await proc.waitReady();
     return proc;
+  }
+
+  /** The process the bench started (tsx's launcher: the app runs in its child; see processTreeCpuMs). */
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.name} has no process id`);
+    return this.child.pid;
   }
 
   private async waitReady(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { latencyFigures, median, medianOfRuns, percentile, runConcurrent } from "./stats";
+import { latencyFigures, median, medianOfRuns, percentile, perThousand, runConcurrent } from "./stats";
 
 describe("stats", () => {
   it("takes percentiles by nearest rank and medians of odd and even counts", () => {
@@ -14,6 +14,12 @@ describe("stats", () => {
   it("computes rate and latency figures and the median of runs per key", () => {
     expect(latencyFigures([1, 2, 3, 4], 2000)).toEqual({ perSec: 2, p50Ms: 2, p99Ms: 4 });
     expect(medianOfRuns([{ a: 1, b: 10 }, { a: 3, b: 30 }, { a: 2, b: 20 }])).toEqual({ a: 2, b: 20 });
+  });
+
+  it("scales an amount to 1,000 of a count, and has no figure for none", () => {
+    expect(perThousand(2_530, 10_000)).toBe(253);
+    expect(perThousand(1, 3)).toBe(333.3);
+    expect(perThousand(50, 0)).toBeNaN();
   });
 
   it("keeps at most the given number of operations in flight and runs each once", async () => {

@@ -31,6 +31,11 @@ export function round(value: number, digits = 1): number {
   return Math.round(value * f) / f;
 }
 
+/** `amount` per 1,000 of `count` (CPU ms per 1,000 commands), to 0.1; NaN (null in JSON) for no count. */
+export function perThousand(amount: number, count: number): number {
+  return count > 0 ? round((amount * 1000) / count, 1) : Number.NaN;
+}
+
 /** The median of each numeric key over several runs of the same workload. */
 export function medianOfRuns<T extends Record<string, number>>(runs: T[]): T {
   const keys = Object.keys(runs[0] ?? {}) as (keyof T)[];

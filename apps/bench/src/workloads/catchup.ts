@@ -19,6 +19,12 @@ export async function waitForProjections(pool: pg.Pool, timeoutMs: number): Prom
   }
 }
 
+/** Events applied so far, summed over the projections (an event applied by three counts three). */
+export async function eventsAppliedByProjections(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ applied: string }>("SELECT coalesce(sum(events_processed), 0)::text AS applied FROM projections");
+  return Number(rows[0]!.applied);
+}
+
 /**
  * Rebuilds one projection from every event in the store (the worker's own rebuild: replay into
  * shadow tables, then swap) and reports its rate over the events it read.

@@ -6,6 +6,7 @@ import { latencyFigures, percentile, round, runConcurrent } from "../stats";
 
 const ENROLL = `mutation Enroll($input: EnrollFamilyInput!) { enrollFamily(input: $input) { streamId version } }`;
 const PAY = `mutation Pay($input: RecordPaymentInput!) { recordPayment(input: $input) { streamId version position } }`;
+const FAMILY = `query F($id: ID!) { family(id: $id) { id familyName status childrenCount totalPaidCents riskScore riskTier version } }`;
 
 /** Enrolls `count` families through the gateway and returns their ids. */
 export async function enrollFamilies(client: GraphQLClient, count: number, label: string): Promise<string[]> {
@@ -109,9 +110,23 @@ export async function projectionLag(client: GraphQLClient, pool: pg.Pool, tenant
   };
 }
 
+/**
+ * The family-by-id query as fast as it goes: `count` requests, `inFlight` at a time, after a
+ * warm-up, spread over the families like queryLatencies.
+ */
+export async function familyByIdThroughput(client: GraphQLClient, familyIds: string[], count = 10_000, inFlight = 16) {
+  const query = (i: number) => client.request(FAMILY, { id: familyIds[(i * 7919) % familyIds.length] });
+  await runConcurrent(500, inFlight, async (i) => {
+    await query(i);
+  });
+  const { latenciesMs, elapsedMs } = await runConcurrent(count, inFlight, async (i) => {
+    await query(i);
+  });
+  return latencyFigures(latenciesMs, elapsedMs);
+}
+
 /** Query latencies over HTTP, one request at a time, p50 of each. */
 export async function queryLatencies(client: GraphQLClient, familyIds: string[], searchTerms: string[], repeats = 300) {
-  const family = `query F($id: ID!) { family(id: $id) { id familyName status childrenCount totalPaidCents riskScore riskTier version } }`;
   const atRisk = `query { atRiskFamilies { familyId familyName riskScore riskTier recommendedIntervention daysSinceContact } }`;
   const search = `query S($term: String!) { searchFamilies(term: $term) { id familyName } }`;
   async function p50(run: (i: number) => Promise<unknown>) {
@@ -122,7 +137,7 @@ export async function queryLatencies(client: GraphQLClient, familyIds: string[],
     return round(percentile(latenciesMs.sort((a, b) => a - b), 50), 3);
   }
   return {
-    familyByIdP50Ms: await p50((i) => client.request(family, { id: familyIds[(i * 7919) % familyIds.length] })),
+    familyByIdP50Ms: await p50((i) => client.request(FAMILY, { id: familyIds[(i * 7919) % familyIds.length] })),
     atRiskP50Ms: await p50(() => client.request(atRisk)),
     searchP50Ms: await p50((i) => client.request(search, { term: searchTerms[i % searchTerms.length] })),
   };

@@ -5,7 +5,11 @@ import { PrismaClient } from "./generated/prisma/client";
 export * from "./generated/prisma/enums";
 export type {
   AtRiskFamily,
+  CoordinatorAssignment,
+  CoordinatorCaseload,
+  CoordinatorView,
   Event,
+  FamilyComment,
   FamilyView,
   PaymentMonth,
   PaymentMonthFamily,
@@ -15,6 +19,7 @@ export type {
   Projection,
   PublisherCheckpoint,
   Snapshot,
+  UniqueClaim,
 } from "./generated/prisma/client";
 export type { PrismaClient };
 

@@ -15,9 +15,10 @@ describe("familyAggregate", () => {
       ContactRecorded: 1,
       CoordinatorAssigned: 1,
       FamilyWithdrawn: 1,
+      CommentAdded: 1,
     });
     expect([...familyAggregate.commandTypes].sort()).toEqual(
-      ["AddChild", "AssessRisk", "AssignCoordinator", "EnrollFamily", "RecordContact", "RecordPayment", "UpdateEngagementScore", "WithdrawFamily"],
+      ["AddChild", "AddComment", "AssessRisk", "AssignCoordinator", "EnrollFamily", "RecordContact", "RecordPayment", "UpdateEngagementScore", "WithdrawFamily"],
     );
   });
 
@@ -55,7 +56,7 @@ describe("familyAggregate", () => {
 });
 
 function allCommands(): FamilyCommand[] {
-  return [cmd.enroll(), cmd.addChild(), cmd.recordPayment(), cmd.updateEngagementScore(), cmd.assessRisk(), cmd.recordContact(), cmd.assignCoordinator(), cmd.withdraw()];
+  return [cmd.enroll(), cmd.addChild(), cmd.recordPayment(), cmd.updateEngagementScore(), cmd.assessRisk(), cmd.recordContact(), cmd.assignCoordinator(), cmd.withdraw(), cmd.addComment()];
 }
 
 describe("familyId, on every command", () => {

@@ -2,6 +2,7 @@
 // is its module and one line in the list below.
 import { defineAggregate, type CommandOf, type EventOf } from "../shared/aggregate";
 import { addChild } from "./commands/add-child.command";
+import { addComment } from "./commands/add-comment.command";
 import { assessRisk } from "./commands/assess-risk.command";
 import { assignCoordinator } from "./commands/assign-coordinator.command";
 import { enrollFamily } from "./commands/enroll-family.command";
@@ -10,6 +11,7 @@ import { recordPayment } from "./commands/record-payment.command";
 import { updateEngagementScore } from "./commands/update-engagement-score.command";
 import { withdrawFamily } from "./commands/withdraw-family.command";
 import { childAdded } from "./events/child-added.event";
+import { commentAdded } from "./events/comment-added.event";
 import { contactRecorded } from "./events/contact-recorded.event";
 import { coordinatorAssigned } from "./events/coordinator-assigned.event";
 import { engagementScoreUpdated } from "./events/engagement-score-updated.event";
@@ -20,9 +22,9 @@ import { riskAssessed } from "./events/risk-assessed.event";
 import type { FamilyRefusal } from "./family.kit";
 import { initialFamilyState, isValidFamilyState, type FamilyState } from "./family.state";
 
-const commands = [enrollFamily, addChild, recordPayment, updateEngagementScore, assessRisk, recordContact, assignCoordinator, withdrawFamily];
+const commands = [enrollFamily, addChild, recordPayment, updateEngagementScore, assessRisk, recordContact, assignCoordinator, withdrawFamily, addComment];
 
-const events = [familyEnrolled, childAdded, paymentReceived, engagementScoreUpdated, riskAssessed, contactRecorded, coordinatorAssigned, familyWithdrawn];
+const events = [familyEnrolled, childAdded, paymentReceived, engagementScoreUpdated, riskAssessed, contactRecorded, coordinatorAssigned, familyWithdrawn, commentAdded];
 
 export type FamilyCommand = CommandOf<(typeof commands)[number]>;
 export type FamilyEvent = EventOf<(typeof events)[number]>;

@@ -5,9 +5,10 @@ import { familyAggregate, type FamilyCommand, type FamilyEvent } from "./family.
 import type { FamilyState } from "./family.state";
 
 export const TODAY = "2024-06-15";
-export const CONTEXT: DecisionContext = { today: TODAY };
+export const CONTEXT: DecisionContext = { today: TODAY, userId: "test-user" };
 export const FAMILY_ID = "3f2c1a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f";
 export const OTHER_FAMILY_ID = "b1a2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d";
+export const COMMENT_ID = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e";
 
 type WithoutMessage<R> = R extends unknown ? Omit<R, "message"> & { message?: string } : never;
 /** A rejection to match; `message` is optional since its wording is not part of the contract. */
@@ -88,6 +89,8 @@ export const cmd = {
     build("AssignCoordinator", { familyId: FAMILY_ID, coordinator: "Sam Lee" }, o),
   withdraw: (o: Overrides<"WithdrawFamily"> = {}) =>
     build("WithdrawFamily", { familyId: FAMILY_ID, reason: "Moved away" }, o),
+  addComment: (o: Overrides<"AddComment"> = {}) =>
+    build("AddComment", { familyId: FAMILY_ID, commentId: COMMENT_ID, body: "Called about the forms" }, o),
 };
 
 export const ev = {

@@ -125,6 +125,8 @@ export function evolveFamilyView(row: FamilyViewRow | null, event: RecordedEvent
     case "FamilyWithdrawn":
       next.status = "WITHDRAWN";
       return next;
+    case "CommentAdded":
+      return next; // comments live in family-comments; the row only follows the stream's version
     default:
       throw new Error(`family-detail: no reducer for event type ${event.type} (${describeEvent(event)})`);
   }
@@ -275,6 +277,7 @@ export const familyDetailProjection: ProjectionDefinition = {
     "ContactRecorded",
     "CoordinatorAssigned",
     "FamilyWithdrawn",
+    "CommentAdded",
   ],
   tables: ["family_views"],
   async apply(client, events, tables) {

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { FamilyEventType } from "@coop/domain";
+import type { CoordinatorEvent, FamilyEventType } from "@coop/domain";
 import type { RecordedEvent } from "@coop/event-store";
 
 /** Logical table name -> physical table name (the live table, or its shadow during a rebuild). */
@@ -14,7 +14,7 @@ export interface ProjectionDefinition {
   /** Queue `projection.<name>` and row `projections.name`; lower-case words and dashes. */
   name: string;
   /** Checked at start-up against the domain's event types. */
-  handles: readonly FamilyEventType[];
+  handles: readonly (FamilyEventType | CoordinatorEvent["type"])[];
   /** Logical names of the tables it writes; checked at start-up to exist. */
   tables: readonly string[];
   /**

@@ -5,12 +5,14 @@ import { CommandBus, type CommandEnvelope } from "@coop/command-bus";
 import { eventsAppendedChannel } from "@coop/config";
 import { createPool } from "@coop/database";
 import { createTestDatabase, type TestDatabase } from "@coop/database/testing";
-import { aggregates, upcastEvent, type FamilyCommand } from "@coop/domain";
+import { aggregates, upcastEvent } from "@coop/domain";
 import { CommandStore, EventStore, compareCheckpoints, type Checkpoint } from "@coop/event-store";
 import { projections } from "../projections/projections";
 import { findPublisherLockHolder } from "../publisher/leader-lock";
 import { readProjections, type ProjectionRow } from "../runtime/checkpoints";
 import { deleteKeysWithPrefix } from "../runtime/redis";
+import type { AnyCommand } from "./feature";
+import { TEST_USER } from "./features/comments.feature";
 import { ExpectedModel } from "./model";
 import { Random } from "./random";
 import type { Workload } from "./workload";
@@ -76,20 +78,20 @@ export class TestStack {
   }
 
   /**
-   * Sends every family's commands in order (families interleaved, `concurrency` in flight),
+   * Sends every stream plan's commands in order (plans interleaved, `concurrency` in flight),
    * checks each verdict against the model's prediction and records the accepted ones.
    * `between` runs every `everyMs` while commands flow (kills, Redis flushes, ...).
    */
   async run(workload: Workload, options: { concurrency?: number; everyMs?: number; between?: () => Promise<void> } = {}): Promise<void> {
     const rnd = new Random(workload.seed + 1);
-    const cursors = workload.families.map(() => 0);
+    const cursors = workload.plans.map(() => 0);
     const busy = new Set<number>();
-    const remaining = () => workload.families.some((f, i) => cursors[i]! < f.commands.length);
+    const remaining = () => workload.plans.some((f, i) => cursors[i]! < f.commands.length);
     let failure: Error | null = null;
 
     const lane = async () => {
       while (!failure) {
-        const ready = workload.families.map((_, i) => i).filter((i) => !busy.has(i) && cursors[i]! < workload.families[i]!.commands.length);
+        const ready = workload.plans.map((_, i) => i).filter((i) => !busy.has(i) && cursors[i]! < workload.plans[i]!.commands.length);
         if (ready.length === 0) {
           if (!remaining()) return;
           await new Promise((r) => setTimeout(r, 1));
@@ -97,10 +99,10 @@ export class TestStack {
         }
         const i = rnd.pick(ready);
         busy.add(i);
-        const family = workload.families[i]!;
-        const command = family.commands[cursors[i]!]!;
+        const plan = workload.plans[i]!;
+        const command = plan.commands[cursors[i]!]!;
         try {
-          await this.dispatch(family.tenantId, command);
+          await this.dispatch(plan.tenantId, command);
           cursors[i]!++;
         } catch (error) {
           failure = error as Error;
@@ -127,13 +129,13 @@ export class TestStack {
     if (failure) throw failure;
   }
 
-  async dispatch(tenantId: string, command: FamilyCommand): Promise<void> {
+  async dispatch(tenantId: string, command: AnyCommand): Promise<void> {
     const verdict = this.model.predict(tenantId, command);
-    const envelope: CommandEnvelope<FamilyCommand> = { commandId: randomUUID(), tenantId, userId: "worker-test", correlationId: randomUUID(), ...command };
+    const envelope: CommandEnvelope<AnyCommand> = { commandId: randomUUID(), tenantId, userId: TEST_USER, correlationId: randomUUID(), ...command };
     const result = await this.bus.dispatch(envelope);
     if (result.ok !== verdict.accepted) {
       throw new Error(
-        `${command.type} for ${tenantId}/${command.payload.familyId}: expected ${verdict.accepted ? "acceptance" : `refusal (${(verdict as { reason: string }).reason})`}, got ${JSON.stringify(result)}`,
+        `${command.type} for ${tenantId}/${String(command.payload.familyId ?? command.payload.coordinatorId)}: expected ${verdict.accepted ? "acceptance" : `refusal (${(verdict as { reason: string }).reason})`}, got ${JSON.stringify(result)}`,
       );
     }
     if (result.ok) this.model.accept(tenantId, command);

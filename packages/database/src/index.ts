@@ -6,4 +6,6 @@ export type { MigrateOptions, MigrateResult, MigrateLogLevel, MigrationError } f
 // The client factory, schema.prisma's enums (values and types) and the model types.
 export * from "./prisma";
 export { createPool } from "./pg";
+export { guardOptions, guardSettings, REQUEST_SESSION_GUARDS, WORKER_SESSION_GUARDS } from "./session-guards";
+export type { SessionGuards } from "./session-guards";
 export type { PoolOptions } from "./pg";

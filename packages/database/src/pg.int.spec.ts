@@ -39,6 +39,37 @@ describe("createPool", () => {
     expect(() => createPool(db.url, { settings: { "x; drop": 1 } })).toThrow(/bad session setting/);
   });
 
+  it("sets the session guards: timeouts and server keepalives", async () => {
+    const pool = createPool(db.url, { max: 1, guards: { statementTimeoutMs: 1_500, lockTimeoutMs: 250, idleInTransactionMs: 3_000 } });
+    try {
+      const { rows } = await pool.query(
+        `SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l,
+                current_setting('idle_in_transaction_session_timeout') AS i, current_setting('tcp_keepalives_idle') AS k`,
+      );
+      expect(rows[0]).toEqual({ s: "1500ms", l: "250ms", i: "3s", k: "5" });
+      await expect(pool.query("SELECT pg_sleep(3)")).rejects.toThrow(/statement timeout/);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("a session frozen inside a transaction is ended by the server, and the pool goes on", async () => {
+    const errors: Error[] = [];
+    const pool = createPool(db.url, { max: 2, guards: { statementTimeoutMs: 5_000, lockTimeoutMs: 1_000, idleInTransactionMs: 300 }, onError: (e) => errors.push(e) });
+    try {
+      const client = await pool.connect();
+      await client.query("BEGIN");
+      await client.query("SELECT 1");
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // idle in transaction, as a frozen process would be
+      await expect(client.query("SELECT 1")).rejects.toThrow();
+      client.release(true);
+      expect(errors.length).toBeGreaterThan(0); // heard, not thrown at the process
+      expect((await pool.query("SELECT 2 AS ok")).rows[0]).toEqual({ ok: 2 });
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("survives the server killing an idle client, reporting it to the logger", async () => {
     const errors: Error[] = [];
     const pool = createPool(db.url, { application_name: "coop-pool-test", onError: (error) => errors.push(error) });

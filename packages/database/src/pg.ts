@@ -1,4 +1,5 @@
 import pg from "pg";
+import { guardSettings, type SessionGuards } from "./session-guards";
 
 // Type parsers are process-wide in pg, so they are set once, here, at import time.
 // INT8 (oid 20) keeps pg's default: a string. Positions are 64-bit; a JS number would lose precision.
@@ -14,25 +15,38 @@ pg.types.setTypeParser(DATE_ARRAY, pg.types.getTypeParser(TEXT_ARRAY));
 export interface PoolOptions {
   max?: number;
   application_name?: string;
-  /** Where idle-client errors go; defaults to stderr. */
+  /** Where connection errors go (idle or checked out); defaults to stderr. */
   onError?: (error: Error) => void;
   /** Server settings for every session of the pool (sent at connection start, `-c name=value`). */
   settings?: Record<string, string | number>;
+  /** Timeouts and keepalives for every session (see session-guards.ts); none when omitted. */
+  guards?: SessionGuards;
+  /** How long acquiring a connection may take before it fails (default 5 s; 0 waits forever). */
+  connectionTimeoutMs?: number;
 }
 
 /**
- * A pool that survives the server killing an idle connection (restart, pg_terminate_backend):
- * without an 'error' listener, pg re-emits it on the pool and the process crashes.
+ * A pool that survives the server going away (restart, pg_terminate_backend, a network fault):
+ * every client, idle or checked out, has an 'error' listener (without one, pg re-emits the error
+ * and the process crashes), acquiring a connection gives up after a while instead of waiting
+ * forever, and the client side sends TCP keepalives.
  */
 export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
+  const settings = { ...(options.guards ? guardSettings(options.guards) : {}), ...options.settings };
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     application_name: options.application_name,
-    options: settingsOption(options.settings),
+    options: settingsOption(Object.keys(settings).length > 0 ? settings : undefined),
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5_000,
   });
-  const onError = options.onError ?? ((error: Error) => console.error(`pg pool: idle client error: ${error.message}`));
+  const onError = options.onError ?? ((error: Error) => console.error(`pg pool: client error: ${error.message}`));
   pool.on("error", onError);
+  // A checked-out client's connection can die too (a server restart mid-transaction): its query
+  // fails, and the 'error' it also emits must not go unheard.
+  pool.on("connect", (client) => client.on("error", onError));
   return pool;
 }
 

@@ -73,7 +73,7 @@ describe("schema parity", () => {
     const drifted = await database(true);
     await run(
       drifted.url,
-      `ALTER TABLE projections ALTER COLUMN position SET DEFAULT 1;
+      `ALTER TABLE projection_lanes ALTER COLUMN position SET DEFAULT 1;
        DROP INDEX events_transaction_position_idx;
        ALTER TABLE snapshots ADD COLUMN extra text;`,
     );
@@ -82,7 +82,7 @@ describe("schema parity", () => {
       expected: "schema.prisma",
     });
     expect(differences).toEqual([
-      "column projections.position:\n    migrations:   bigint NOT NULL DEFAULT 1\n    schema.prisma: bigint NOT NULL DEFAULT 0",
+      "column projection_lanes.position:\n    migrations:   bigint NOT NULL DEFAULT 1\n    schema.prisma: bigint NOT NULL DEFAULT 0",
       "column snapshots.extra: only in migrations: text NULL",
       "index events_transaction_position_idx: only in schema.prisma: " +
         "CREATE INDEX events_transaction_position_idx ON events USING btree (transaction_id, \"position\")",

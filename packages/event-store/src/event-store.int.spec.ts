@@ -270,8 +270,8 @@ describe("reading all events below the safe watermark", () => {
           await client.query("SELECT pg_current_xact_id()");
           await sleep(15);
           await client.query(
-            `INSERT INTO events (event_id, tenant_id, stream_id, stream_type, stream_version, event_type, schema_version, data, metadata)
-             VALUES ($1, $2, $3, 'Test', 1, 'Late', 1, '{}', '{}')`,
+            `INSERT INTO events (event_id, tenant_id, stream_id, stream_type, stream_version, event_type, schema_version, data, metadata, stream_hash)
+             VALUES ($1, $2, $3, 'Test', 1, 'Late', 1, '{}', '{}', 0)`,
             [randomUUID(), tenantId, randomUUID()],
           );
           await sleep(5);
@@ -351,5 +351,25 @@ describe("reading all events below the safe watermark", () => {
     const naiveMissed = [...expected].filter((p) => !naiveSeen.has(p));
     expect(lateCommits).toBeGreaterThan(0);
     expect(naiveMissed.length).toBeGreaterThan(0);
+  });
+});
+
+describe("stream hash", () => {
+  it("is stored with every event, the same for a whole stream, 28 bits, and what the migration's backfill computes", async () => {
+    const a = stream();
+    const b = stream();
+    await store.append(a, 0, [event(1), event(2)]);
+    await store.append(b, 0, [event(1)]);
+    const [one, two] = await store.readStream(a);
+    const [other] = await store.readStream(b);
+    expect(one!.streamHash).toBe(two!.streamHash);
+    expect(one!.streamHash).toBeGreaterThanOrEqual(0);
+    expect(one!.streamHash).toBeLessThan(2 ** 28);
+    expect(other!.streamHash).not.toBe(one!.streamHash); // 1 chance in 2^28 of a false alarm
+    const { rows } = await pool.query<{ h: number }>(
+      `SELECT ('x' || substr(md5("tenant_id" || '/' || "stream_id"::text), 1, 7))::bit(28)::int AS h FROM events WHERE stream_id = $1 LIMIT 1`,
+      [a.streamId],
+    );
+    expect(rows[0]!.h).toBe(one!.streamHash);
   });
 });

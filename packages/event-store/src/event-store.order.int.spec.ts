@@ -24,8 +24,8 @@ afterAll(async () => {
 /** Stores an event with the given transaction id and position, as if written by that transaction. */
 async function storedAt(transactionId: number, position: number, streamVersion: number, streamId: string) {
   await pool.query(
-    `INSERT INTO events (position, transaction_id, event_id, tenant_id, stream_id, stream_type, stream_version, event_type, schema_version, data, metadata)
-     VALUES ($1, $2, $3, 'tenant-a', $4, 'Test', $5, 'Happened', 1, '{}', '{}')`,
+    `INSERT INTO events (position, transaction_id, event_id, tenant_id, stream_id, stream_type, stream_version, event_type, schema_version, data, metadata, stream_hash)
+     VALUES ($1, $2, $3, 'tenant-a', $4, 'Test', $5, 'Happened', 1, '{}', '{}', 0)`,
     [position, transactionId, randomUUID(), streamId, streamVersion],
   );
 }

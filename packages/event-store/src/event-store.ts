@@ -15,6 +15,13 @@ import type {
 
 const UNIQUE_VIOLATION = "23505";
 
+/**
+ * A stream's hash (28 bits, never negative): the first 7 hex digits of md5("tenant/stream id").
+ * Stored with every event, so that lanes (stream_hash % lanes) need no hashing when read. The
+ * migration that added the column backfilled it with the same expression.
+ */
+export const STREAM_HASH_SQL = `('x' || substr(md5($1::text || '/' || $2::uuid::text), 1, 7))::bit(28)::int`;
+
 // One statement, so one round trip and autocommit: the stream's type and expected-version check,
 // the events, the command's idempotency record and any unique claims commit or fail together. The
 // unique (tenant, stream, version) index is the final arbiter when two appenders pass the check at
@@ -48,9 +55,9 @@ WITH input AS (
          (SELECT stream_type FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid AND stream_version = 1) AS type
 ), appended AS (
   INSERT INTO events (event_id, tenant_id, stream_id, stream_type, stream_version, event_type,
-                      schema_version, data, metadata)
+                      schema_version, data, metadata, stream_hash)
   SELECT i.event_id, $1::text, $2::uuid, $3::text, $4::int + i.n, i.event_type, i.schema_version,
-         i.data, i.metadata
+         i.data, i.metadata, ${STREAM_HASH_SQL}
   FROM input i, stream s
   WHERE s.version = $4::int AND (s.type IS NULL OR s.type = $3::text)
   ORDER BY i.n
@@ -72,7 +79,7 @@ const APPEND_SQL = [appendSql(false, false), appendSql(false, true), appendSql(t
 // since a bare ORDER BY name would pick the text output column and sort "1000" before "999".
 const EVENT_COLUMNS = `e.position::text AS position, e.transaction_id::text AS transaction_id, e.event_id,
        e.tenant_id, e.stream_id, e.stream_type, e.stream_version, e.event_type, e.schema_version,
-       e.data, e.metadata, e.recorded_at`;
+       e.data, e.metadata, e.recorded_at, e.stream_hash`;
 
 // The safe watermark: every transaction below the oldest one still running has ended, so nothing
 // can appear below it later. Resuming by the pair keeps events of a late-committing transaction.
@@ -128,6 +135,7 @@ interface EventRow {
   data: unknown;
   metadata: Record<string, unknown>;
   recorded_at: Date;
+  stream_hash: number;
 }
 
 interface AppendRow {
@@ -335,6 +343,7 @@ export class EventStore {
       data: current ? current.data : row.data,
       metadata: row.metadata,
       recordedAt: row.recorded_at,
+      streamHash: row.stream_hash,
     };
   }
 }

@@ -1,4 +1,4 @@
-export { EventStore, type EventStoreOptions } from "./event-store";
+export { EventStore, STREAM_HASH_SQL, type EventStoreOptions } from "./event-store";
 export { CommandStore } from "./command-store";
 export { START } from "./types";
 export type {

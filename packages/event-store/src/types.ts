@@ -44,6 +44,8 @@ export interface RecordedEvent {
   data: unknown;
   metadata: Record<string, unknown>;
   recordedAt: Date;
+  /** A stable hash of the stream (28 bits): its lane in a projection with N lanes is streamHash % N. */
+  streamHash: number;
 }
 
 /** Turns a stored event of any schema version into the current shape; throws on unknown types. */

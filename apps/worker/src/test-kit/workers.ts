@@ -13,6 +13,7 @@ export interface WorkerEnv {
   COOP_FAULT_INJECTION?: string;
   WORKER_JOB_LOCK_MS?: string;
   WORKER_REBUILD_CHUNK?: string;
+  DASHBOARD_PASSWORD?: string;
 }
 
 /** A real worker process (`node --import tsx src/main.ts`), as deployments run it. */

@@ -87,11 +87,11 @@ describe("docker-compose.yml content", () => {
   it("every long-running service restarts by itself and has a health check; the one-shot migration retries only on failure", () => {
     for (const service of ["postgres", "redis", "gateway", "worker"]) {
       const block = serviceBlock(text, service);
-      expect(block, service).toMatch(/^    restart: unless-stopped$/m);
-      expect(block, service).toMatch(/^    healthcheck:\n      test: /m);
+      expect(block, service).toMatch(/^ {4}restart: unless-stopped$/m);
+      expect(block, service).toMatch(/^ {4}healthcheck:\n {6}test: /m);
     }
     const migrate = serviceBlock(text, "migrate");
-    expect(migrate).toMatch(/^    restart: on-failure(:\d+)?$/m);
+    expect(migrate).toMatch(/^ {4}restart: on-failure(:\d+)?$/m);
     expect(migrate).not.toMatch(/healthcheck:/);
   });
 });

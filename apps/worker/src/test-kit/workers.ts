@@ -31,6 +31,8 @@ export class WorkerProcess {
   ) {
     const childEnv: Record<string, string | undefined> = {
       ...process.env,
+      // Test rules (the development secret is allowed), whatever the shell running the tests says.
+      NODE_ENV: "test",
       WORKER_PORT: "0",
       LOG_LEVEL: process.env.WORKER_TEST_LOG_LEVEL || "warn",
       ...env,

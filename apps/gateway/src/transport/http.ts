@@ -1,5 +1,6 @@
 // HTTP routing on node:http: GraphQL through Apollo's executeHTTPGraphQLRequest (no framework in
-// the request path), the playground and its assets, health, readiness and metrics.
+// the request path), CORS for /graphql, the playground and its assets, health, readiness and
+// metrics; every request gets a correlation id and one log line (request-log.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer } from "@apollo/server";
 import type { GatewayContext, Services } from "../context";
@@ -230,7 +231,7 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     requestFacts(req);
     logRequest(req, res);
     route(req, res).catch((error: unknown) => {
-      req.log.error({ err: error }, "request failed");
+      req.log.error({ err: error }, "unexpected error handling the request");
       if (!res.headersSent) {
         options.onErrorCode(ErrorCode.INTERNAL_SERVER_ERROR);
         send(res, 500, "application/json; charset=utf-8", httpErrorBody(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error"));

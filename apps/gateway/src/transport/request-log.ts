@@ -44,7 +44,7 @@ function pathOf(url: string | undefined): string {
   return q < 0 ? raw : raw.slice(0, q);
 }
 
-/** The facts being gathered for a request (created by the request logger). */
+/** The facts being gathered for a request (created on first use, as the request arrives). */
 export function requestFacts(req: IncomingMessage): RequestFacts {
   let found = facts.get(req);
   if (!found) {

@@ -7,7 +7,9 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const tsx = join(root, "node_modules/.bin/tsx");
-const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "development" };
+// Development rules (the development secret, CORS for any origin, the open queue dashboard, a
+// ready-made token in the log) unless the shell asks for others.
+const env = { ...process.env, NODE_ENV: process.env.NODE_ENV || "development" };
 
 function run(name, cwd, script, { pretty } = {}) {
   const child = spawn(tsx, [script], { cwd: join(root, cwd), env, stdio: ["ignore", "pipe", "pipe"] });

@@ -26,10 +26,20 @@ async function main() {
   });
   const gateway = await createGateway(config, { logger });
   const base = `http://localhost:${gateway.port}`;
-  logger.info({ port: gateway.port, nodeEnv: config.nodeEnv }, `gateway listening: GraphQL at ${base}/graphql`);
+  logger.info({ port: gateway.port, nodeEnv: config.nodeEnv, corsOrigins: config.corsOrigins }, `gateway listening: GraphQL at ${base}/graphql`);
   if (config.jwtSecretIsDefault) {
-    logger.warn("JWT_SECRET is not set: using the development secret. Set JWT_SECRET for anything but local development.");
-    const token = await signToken(config.jwtSecret, { sub: "developer", tenantId: "dev", roles: ["admin", "coordinator", "finance"], expiresIn: "12h" });
+    logger.warn(`JWT_SECRET is not set: using the development secret (allowed under NODE_ENV=${config.nodeEnv} only).`);
+  }
+  // A ready-made token in the log is a convenience for a developer's machine, nowhere else.
+  if (config.nodeEnv === "development") {
+    const token = await signToken(config.jwtSecret, {
+      sub: "developer",
+      tenantId: "dev",
+      roles: ["admin", "coordinator", "finance"],
+      expiresIn: "12h",
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+    });
     logger.info(`playground (development token, tenant "dev", all roles): ${base}/graphql?token=${token}`);
   } else {
     logger.info(`playground: ${base}/graphql (make a token with: pnpm run token --tenant T --roles admin)`);

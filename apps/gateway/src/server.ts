@@ -16,10 +16,11 @@ import { utcToday } from "./graphql/dates";
 import { gatewaySchema } from "./graphql/schema";
 import { createLogger, type Logger } from "./logger";
 import { ProjectionQueries } from "./projections/projection.queries";
-import { checkReadiness } from "./transport/health";
+import { createReadinessCheck } from "./transport/health";
 import { createHttpHandler } from "./transport/http";
 import { createMetrics } from "./transport/metrics";
 import { Playground } from "./transport/playground";
+import { operationLogPlugin } from "./transport/request-log";
 
 export interface GatewayDeps {
   logger?: Logger;
@@ -149,6 +150,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
   };
 
   const apollo = createApollo({ schema, nodeEnv: config.nodeEnv, logger, metrics });
+  apollo.addPlugin(operationLogPlugin());
   const releaseResources = () =>
     Promise.allSettled([prisma.$disconnect(), pool.end(), redis.quit().catch(() => redis.disconnect())]);
   try {
@@ -161,11 +163,12 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
   const handler = createHttpHandler({
     apollo,
     services,
-    verifier: new TokenVerifier(config.jwtSecret),
+    verifier: new TokenVerifier(config.jwtSecret, { issuer: config.jwtIssuer, audience: config.jwtAudience }),
     playground: new Playground(),
     logger,
     bodyLimitBytes: deps.bodyLimitBytes ?? 256 * 1024,
-    readiness: () => checkReadiness(pool, redis),
+    corsOrigins: config.corsOrigins,
+    readiness: createReadinessCheck(pool, redis),
     metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     onErrorCode: (code) => metrics.errors.inc({ code }),
   });

@@ -1,5 +1,6 @@
 // pnpm run token --tenant T --roles r1,r2 [--sub NAME] [--expires 12h]
-// Prints a signed HS256 JWT with the configured JWT_SECRET.
+// Prints a signed HS256 JWT with the configured JWT_SECRET, and nothing else on stdout (warnings go
+// to stderr), so that TOKEN=$(pnpm -s run token ...) works.
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "@coop/config";
 import { signToken } from "./auth/token";
@@ -12,7 +13,8 @@ const USAGE = `usage: pnpm run token --tenant TENANT --roles ROLE[,ROLE...] [--s
   --sub      the user (sub claim), default "cli-user"
   --expires  lifetime, e.g. 30m, 12h, 7d (default 12h)
 
-Signs with JWT_SECRET (the development secret when it is not set).`;
+Signs with JWT_SECRET (the development secret when it is not set, which only a gateway under
+NODE_ENV=development or test accepts), and sets iss and aud from JWT_ISSUER and JWT_AUDIENCE when set.`;
 
 class UsageError extends Error {}
 
@@ -63,7 +65,9 @@ async function main() {
   }
   let config;
   try {
-    config = loadConfig();
+    // Signing needs no guard: a token made with the development secret opens only a gateway that
+    // itself runs on it, which only development and test allow.
+    config = loadConfig(process.env, { requireJwtSecret: false });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`token: ${error.message}`);
@@ -72,7 +76,14 @@ async function main() {
     throw error;
   }
   if (config.jwtSecretIsDefault) console.error("token: JWT_SECRET is not set; signing with the development secret");
-  const token = await signToken(config.jwtSecret, { sub: args.sub, tenantId: args.tenantId, roles: args.roles, expiresIn: args.expiresIn });
+  const token = await signToken(config.jwtSecret, {
+    sub: args.sub,
+    tenantId: args.tenantId,
+    roles: args.roles,
+    expiresIn: args.expiresIn,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+  });
   process.stdout.write(`${token}\n`);
 }
 

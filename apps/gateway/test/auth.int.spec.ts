@@ -6,7 +6,7 @@ import { ACCESS_RULES } from "../src/auth/access";
 import type { Role } from "../src/auth/viewer";
 import { todayUtc } from "./support/dates";
 import { M, Q, validInput, type MutationName } from "./support/operations";
-import { startStack, TEST_JWT_SECRET, type Stack } from "./support/stack";
+import { postGraphQL, startStack, TEST_JWT_SECRET, type Stack } from "./support/stack";
 
 let stack: Stack;
 const tenant = `t-auth-${randomUUID().slice(0, 8)}`;
@@ -61,6 +61,8 @@ describe("tokens", () => {
     ["missing sub", async () => `Bearer ${await sign({ tenant_id: tenant, roles: ["admin"] })}`],
     ["roles not an array", async () => `Bearer ${await sign({ ...good, roles: "admin" })}`],
     ["missing roles", async () => `Bearer ${await sign({ sub: "u1", tenant_id: tenant })}`],
+    ["without exp", async () => `Bearer ${await sign(good, { exp: null })}`],
+    ["issued in the future", async () => `Bearer ${await new SignJWT(good).setProtectedHeader({ alg: "HS256" }).setIssuedAt(now() + 60).setExpirationTime(now() + 3600).sign(key)}`],
     ["not yet valid", async () => `Bearer ${await new SignJWT(good).setProtectedHeader({ alg: "HS256" }).setNotBefore(now() + 3600).setExpirationTime(now() + 7200).sign(key)}`],
   ];
   for (const [name, make] of cases) {
@@ -70,6 +72,19 @@ describe("tokens", () => {
       expect(result.www).toMatch(/^Bearer/);
     });
   }
+
+  it("JWT_ISSUER and JWT_AUDIENCE, when set, are checked", async () => {
+    const strict = await stack.startGateway({}, { JWT_ISSUER: "https://issuer.example", JWT_AUDIENCE: "coop-api" });
+    const ask = async (token: string) => {
+      const result = await postGraphQL(strict.url, Q.family, { id: randomUUID() }, { token });
+      return { status: result.status, code: result.body.errors?.[0]?.extensions?.code ?? "ok" };
+    };
+    const both = await new SignJWT(good).setProtectedHeader({ alg: "HS256" }).setIssuer("https://issuer.example").setAudience("coop-api").setExpirationTime("10m").sign(key);
+    expect(await ask(both)).toEqual({ status: 200, code: "ok" });
+    expect(await ask(await sign(good))).toEqual({ status: 401, code: "UNAUTHENTICATED" });
+    const otherAudience = await new SignJWT(good).setProtectedHeader({ alg: "HS256" }).setIssuer("https://issuer.example").setAudience("other").setExpirationTime("10m").sign(key);
+    expect(await ask(otherAudience)).toEqual({ status: 401, code: "UNAUTHENTICATED" });
+  });
 
   it("a bad token is UNAUTHENTICATED even on a mutation with bad input, and appends nothing", async () => {
     const before = await stack.eventCount();

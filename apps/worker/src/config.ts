@@ -1,4 +1,4 @@
-import { loadConfig, wholeNumberFromEnv, type Config, type Env } from "@coop/config";
+import { loadConfig, wholeNumberFromEnv, type Config, type Env, type LoadConfigOptions } from "@coop/config";
 import { REBUILD_CHUNK } from "./runtime/rebuild";
 
 /** A test-only fault: the named projection throws on any event whose data field equals the value. */
@@ -39,9 +39,9 @@ export function parseFaults(raw: string | undefined): FaultRule[] {
   });
 }
 
-export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+export function loadWorkerConfig(env: Env = process.env, options: LoadConfigOptions = {}): WorkerConfig {
   return {
-    ...loadConfig(env),
+    ...loadConfig(env, options),
     jobLockMs: wholeNumberFromEnv(env, "WORKER_JOB_LOCK_MS", 10_000, 1_000, 600_000),
     publisherBatchSize: wholeNumberFromEnv(env, "WORKER_PUBLISHER_BATCH", 1_000, 1, 10_000),
     rebuildChunk: wholeNumberFromEnv(env, "WORKER_REBUILD_CHUNK", REBUILD_CHUNK, 1, 100_000),

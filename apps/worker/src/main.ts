@@ -7,7 +7,7 @@ import { upcastEvent } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { loadWorkerConfig } from "./config";
 import { createMetrics } from "./http/metrics";
-import { startHttpServer } from "./http/server";
+import { dashboardAccess, startHttpServer } from "./http/server";
 import { createLogger, errorMessage, type Logger } from "./logger";
 import { projections } from "./projections/projections";
 import { Publisher } from "./publisher/publisher";
@@ -67,17 +67,21 @@ async function main(): Promise<void> {
 
     runtime.start();
     await publisher.start();
+    const dashboard = dashboardAccess(config);
     const { server, port } = await startHttpServer({
       port: config.workerPort,
       pool,
       redis,
       queues,
       metrics,
+      dashboard,
+      logger,
       health: () => ({ publisher: publisher.isActive }),
     });
+    const board = { off: "off, DASHBOARD_PASSWORD is not set", open: "/queues, open (development)", password: "/queues, with DASHBOARD_PASSWORD" }[dashboard.kind];
     logger.info(
       { port, queuePrefix: config.queuePrefix, projections: projections.map((p) => p.name) },
-      `worker listening on http://localhost:${port} (health /healthz, metrics /metrics, dashboard /queues)`,
+      `worker listening on http://localhost:${port} (health /healthz, metrics /metrics, dashboard ${board})`,
     );
     installSignalHandlers(logger, async () => {
       await closeServer(server);

@@ -1,36 +1,111 @@
 import { describe, expect, it } from "vitest";
-import { DEVELOPMENT_JWT_SECRET, loadConfig } from "./config";
+import { DEVELOPMENT_JWT_SECRET, loadConfig, parseCorsOrigins } from "./config";
+
+const SECRET = "s".repeat(32);
 
 describe("loadConfig", () => {
-  it("gives the contract's defaults", () => {
-    expect(loadConfig({})).toMatchObject({
+  it("gives the contract's defaults (NODE_ENV=test: the development secret is allowed)", () => {
+    expect(loadConfig({ NODE_ENV: "test" })).toMatchObject({
+      nodeEnv: "test",
       databaseUrl: "postgresql://postgres@127.0.0.1:5432/coop",
       redisUrl: "redis://127.0.0.1:6379",
       port: 4000,
       workerPort: 4001,
       jwtSecret: DEVELOPMENT_JWT_SECRET,
       jwtSecretIsDefault: true,
+      jwtIssuer: null,
+      jwtAudience: null,
+      corsOrigins: [],
+      dashboardPassword: null,
       queuePrefix: "coop",
       snapshotEvery: 100,
     });
   });
 
   it("reads the environment", () => {
-    const config = loadConfig({ PORT: "5000", WORKER_PORT: "5001", JWT_SECRET: "s".repeat(32), QUEUE_PREFIX: "stack2", SNAPSHOT_EVERY: "50" });
-    expect(config).toMatchObject({ port: 5000, workerPort: 5001, jwtSecret: "s".repeat(32), jwtSecretIsDefault: false, queuePrefix: "stack2", snapshotEvery: 50 });
+    const config = loadConfig({
+      PORT: "5000",
+      WORKER_PORT: "5001",
+      JWT_SECRET: SECRET,
+      JWT_ISSUER: " https://issuer.example ",
+      JWT_AUDIENCE: "coop-api",
+      CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
+      DASHBOARD_PASSWORD: "correct horse battery",
+      QUEUE_PREFIX: "stack2",
+      SNAPSHOT_EVERY: "50",
+    });
+    expect(config).toMatchObject({
+      nodeEnv: "production",
+      port: 5000,
+      workerPort: 5001,
+      jwtSecret: SECRET,
+      jwtSecretIsDefault: false,
+      jwtIssuer: "https://issuer.example",
+      jwtAudience: "coop-api",
+      corsOrigins: ["https://app.example.com", "http://localhost:5173"],
+      dashboardPassword: "correct horse battery",
+      queuePrefix: "stack2",
+      snapshotEvery: 50,
+    });
   });
 
   it("refuses bad values with a message naming the variable", () => {
-    expect(() => loadConfig({ PORT: "http" })).toThrow(/PORT must be a whole number/);
-    expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT/);
-    expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must start with postgresql:/);
-    expect(() => loadConfig({ REDIS_URL: "not a url" })).toThrow(/REDIS_URL is not a valid URL/);
-    expect(() => loadConfig({ QUEUE_PREFIX: "a b" })).toThrow(/QUEUE_PREFIX/);
-    expect(() => loadConfig({ JWT_SECRET: "short" })).toThrow(/at least 16/);
+    const env = { JWT_SECRET: SECRET };
+    expect(() => loadConfig({ ...env, PORT: "http" })).toThrow(/PORT must be a whole number/);
+    expect(() => loadConfig({ ...env, PORT: "70000" })).toThrow(/PORT/);
+    expect(() => loadConfig({ ...env, DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must start with postgresql:/);
+    expect(() => loadConfig({ ...env, REDIS_URL: "not a url" })).toThrow(/REDIS_URL is not a valid URL/);
+    expect(() => loadConfig({ ...env, QUEUE_PREFIX: "a b" })).toThrow(/QUEUE_PREFIX/);
+    expect(() => loadConfig({ JWT_SECRET: "short" })).toThrow(/JWT_SECRET must be at least 16/);
+    expect(() => loadConfig({ ...env, DASHBOARD_PASSWORD: "short" })).toThrow(/DASHBOARD_PASSWORD must be at least 12/);
+    expect(() => loadConfig({ ...env, CORS_ORIGINS: "https://app.example.com/" })).toThrow(/CORS_ORIGINS .*"https:\/\/app\.example\.com\/"/);
+  });
+});
+
+describe("JWT_SECRET is required unless NODE_ENV is development or test", () => {
+  it("refuses to load without it under production, any other NODE_ENV, and with NODE_ENV unset", () => {
+    expect(() => loadConfig({})).toThrow(/JWT_SECRET is required unless NODE_ENV is development or test \(NODE_ENV is unset, which counts as production\)/);
+    expect(() => loadConfig({ NODE_ENV: "" })).toThrow(/JWT_SECRET is required/);
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET is required.*NODE_ENV is "production"/);
+    expect(() => loadConfig({ NODE_ENV: "staging", JWT_SECRET: "" })).toThrow(/JWT_SECRET is required/);
   });
 
-  it("requires JWT_SECRET in production", () => {
-    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET is required/);
-    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(32) }).jwtSecretIsDefault).toBe(false);
+  it("takes it when given, and falls back to the development secret under development and test", () => {
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET })).toMatchObject({ jwtSecret: SECRET, jwtSecretIsDefault: false });
+    for (const nodeEnv of ["development", "test"]) {
+      expect(loadConfig({ NODE_ENV: nodeEnv })).toMatchObject({ jwtSecret: DEVELOPMENT_JWT_SECRET, jwtSecretIsDefault: true });
+    }
+  });
+
+  it("a tool that does not serve may opt out, and gets the development secret", () => {
+    expect(loadConfig({}, { requireJwtSecret: false })).toMatchObject({ nodeEnv: "production", jwtSecret: DEVELOPMENT_JWT_SECRET, jwtSecretIsDefault: true });
+  });
+});
+
+describe("CORS_ORIGINS", () => {
+  it("defaults to none, and to any origin under development only", () => {
+    expect(parseCorsOrigins(undefined, "production")).toEqual([]);
+    expect(parseCorsOrigins(undefined, "test")).toEqual([]);
+    expect(parseCorsOrigins(" ", "production")).toEqual([]);
+    expect(parseCorsOrigins(undefined, "development")).toEqual(["*"]);
+    expect(parseCorsOrigins("https://app.example.com", "development")).toEqual(["https://app.example.com"]);
+  });
+
+  it("normalises origins as browsers send them, and `*` means any", () => {
+    expect(parseCorsOrigins("HTTPS://App.Example.com:443,http://localhost:5173,,http://127.0.0.1:8080 ", "production")).toEqual([
+      "https://app.example.com",
+      "http://localhost:5173",
+      "http://127.0.0.1:8080",
+    ]);
+    expect(parseCorsOrigins("http://[::1]:3000", "production")).toEqual(["http://[::1]:3000"]);
+    expect(parseCorsOrigins("capacitor://localhost", "production")).toEqual(["capacitor://localhost"]);
+    expect(parseCorsOrigins("*", "production")).toEqual(["*"]);
+    expect(parseCorsOrigins("https://a.example, *", "production")).toEqual(["*"]);
+  });
+
+  it("refuses anything that is not an origin, naming the variable and the entry", () => {
+    for (const bad of ["app.example.com", "https://app.example.com/path", "https://app.example.com/", "https://user@app.example.com", "https://a.example?x=1", "https://*.example.com", "null", "https://a.example:99999", "https://"]) {
+      expect(() => parseCorsOrigins(`https://ok.example,${bad}`, "production"), bad).toThrow(new RegExp(`^CORS_ORIGINS must list origins .*got "${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"$`));
+    }
   });
 });

@@ -1,5 +1,6 @@
-/** Everything the processes read from the environment (CONTRACT section 2), checked once. */
+/** Everything the processes read from the environment (CONTRACT sections 2, 6 and 7), checked once. */
 export interface Config {
+  /** NODE_ENV; "production" when unset, so that a forgotten variable never relaxes a safeguard. */
   nodeEnv: string;
   databaseUrl: string;
   redisUrl: string;
@@ -8,6 +9,13 @@ export interface Config {
   jwtSecret: string;
   /** True when JWT_SECRET was not set and the development secret is in use (log a warning). */
   jwtSecretIsDefault: boolean;
+  /** JWT_ISSUER / JWT_AUDIENCE: when set, a token must carry this `iss` / `aud`. */
+  jwtIssuer: string | null;
+  jwtAudience: string | null;
+  /** CORS_ORIGINS: origins a browser may call /graphql from, normalised; ["*"] for any. */
+  corsOrigins: readonly string[];
+  /** DASHBOARD_PASSWORD: the worker's queue dashboard asks for it (HTTP basic auth). */
+  dashboardPassword: string | null;
   queuePrefix: string;
   snapshotEvery: number;
   aggregateCacheSize: number;
@@ -21,6 +29,20 @@ export class ConfigError extends Error {
 }
 
 export type Env = Record<string, string | undefined>;
+
+export interface LoadConfigOptions {
+  /**
+   * Whether a missing JWT_SECRET stops the load outside development and test (default true: the
+   * gateway and the worker). Tools that neither serve nor verify tokens may pass false; they then
+   * get the development secret, which no production gateway accepts.
+   */
+  requireJwtSecret?: boolean;
+}
+
+/** NODE_ENV values under which the development defaults apply (secret, CORS, dashboard, dev token). */
+export function isDevelopmentOrTest(nodeEnv: string): boolean {
+  return nodeEnv === "development" || nodeEnv === "test";
+}
 
 /** A whole number from the environment, within [min, max]; unset or empty gives the fallback. */
 export function wholeNumberFromEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -47,11 +69,50 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
   return value;
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const nodeEnv = env.NODE_ENV || "development";
+/** Trimmed text, or null when unset or blank. */
+function optionalText(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+// scheme://host[:port], nothing more: browsers send exactly this in `Origin` (no path, no slash).
+const ORIGIN = /^([a-z][a-z0-9+.-]*):\/\/([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i;
+
+/**
+ * CORS_ORIGINS: comma-separated origins, or `*` for any. Unset or blank: none, except `*` under
+ * NODE_ENV=development. Origins are lower-cased, and http(s) ones lose a default port, to compare
+ * with what browsers send.
+ */
+export function parseCorsOrigins(raw: string | undefined, nodeEnv: string): string[] {
+  if (raw === undefined || raw.trim() === "") return nodeEnv === "development" ? ["*"] : [];
+  const origins = new Set<string>();
+  for (const entry of raw.split(",").map((e) => e.trim()).filter((e) => e !== "")) {
+    if (entry === "*") return ["*"];
+    const match = ORIGIN.exec(entry);
+    const port = match?.[3] ? Number(match[3].slice(1)) : 0;
+    if (!match || port > 65535) {
+      throw new ConfigError(`CORS_ORIGINS must list origins (scheme://host[:port], no path) or *, got "${entry}"`);
+    }
+    const scheme = match[1]!.toLowerCase();
+    origins.add(scheme === "http" || scheme === "https" ? new URL(entry).origin : entry.toLowerCase());
+  }
+  return [...origins];
+}
+
+const DASHBOARD_PASSWORD_MIN = 12;
+
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): Config {
+  const nodeEnv = env.NODE_ENV || "production";
   const secret = env.JWT_SECRET;
-  if (!secret && nodeEnv === "production") throw new ConfigError("JWT_SECRET is required when NODE_ENV=production");
+  if (!secret && !isDevelopmentOrTest(nodeEnv) && options.requireJwtSecret !== false) {
+    const current = env.NODE_ENV ? `NODE_ENV is "${nodeEnv}"` : "NODE_ENV is unset, which counts as production";
+    throw new ConfigError(`JWT_SECRET is required unless NODE_ENV is development or test (${current})`);
+  }
   if (secret !== undefined && secret !== "" && secret.length < 16) throw new ConfigError("JWT_SECRET must be at least 16 characters");
+  const dashboardPassword = env.DASHBOARD_PASSWORD || null;
+  if (dashboardPassword !== null && dashboardPassword.length < DASHBOARD_PASSWORD_MIN) {
+    throw new ConfigError(`DASHBOARD_PASSWORD must be at least ${DASHBOARD_PASSWORD_MIN} characters`);
+  }
   const queuePrefix = env.QUEUE_PREFIX || "coop";
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) {
     throw new ConfigError(`QUEUE_PREFIX may hold letters, digits, '_', '.', '-' (1 to 64), got "${queuePrefix}"`);
@@ -64,6 +125,10 @@ export function loadConfig(env: Env = process.env): Config {
     workerPort: wholeNumberFromEnv(env, "WORKER_PORT", 4001, 0, 65535),
     jwtSecret: secret || DEVELOPMENT_JWT_SECRET,
     jwtSecretIsDefault: !secret,
+    jwtIssuer: optionalText(env, "JWT_ISSUER"),
+    jwtAudience: optionalText(env, "JWT_AUDIENCE"),
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, nodeEnv),
+    dashboardPassword,
     queuePrefix,
     snapshotEvery: wholeNumberFromEnv(env, "SNAPSHOT_EVERY", 100, 1, 1_000_000),
     aggregateCacheSize: wholeNumberFromEnv(env, "AGGREGATE_CACHE_SIZE", 10_000, 0, 10_000_000),

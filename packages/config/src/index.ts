@@ -1,1 +1,12 @@
-export { ConfigError, DEVELOPMENT_JWT_SECRET, eventsAppendedChannel, loadConfig, wholeNumberFromEnv, type Config, type Env } from "./config";
+export {
+  ConfigError,
+  DEVELOPMENT_JWT_SECRET,
+  eventsAppendedChannel,
+  isDevelopmentOrTest,
+  loadConfig,
+  parseCorsOrigins,
+  wholeNumberFromEnv,
+  type Config,
+  type Env,
+  type LoadConfigOptions,
+} from "./config";

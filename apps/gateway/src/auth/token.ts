@@ -12,6 +12,10 @@ export class AuthenticationError extends Error {
 export interface TokenVerifierOptions {
   /** Seconds of leeway on exp/nbf/iat (default 5). */
   clockToleranceSeconds?: number;
+  /** When set, a token must carry exactly this `iss` (JWT_ISSUER). */
+  issuer?: string | null;
+  /** When set, a token's `aud` must name this audience (JWT_AUDIENCE). */
+  audience?: string | null;
   /** Verified tokens kept, keyed by the raw token (default 10,000). */
   cacheSize?: number;
   /** How long a verified token is trusted without verifying again, capped by its exp (default 60 s). */
@@ -25,8 +29,9 @@ interface Cached {
 }
 
 /**
- * Verifies `Authorization: Bearer` tokens: HS256 only, exp honoured, claims sub, tenant_id and
- * roles checked. Verified tokens are cached briefly (bounded, oldest evicted first) so that a
+ * Verifies `Authorization: Bearer` tokens (CONTRACT sections 3 and 7): HS256 only; `exp` required
+ * and honoured; an `iat` in the future beyond the clock tolerance refused; `iss` and `aud` checked
+ * when configured; claims sub, tenant_id and roles checked. Verified tokens are cached briefly (bounded, oldest evicted first) so that a
  * client sending the same token does not pay for an HMAC and a claims check on every request.
  */
 export class TokenVerifier {
@@ -36,10 +41,14 @@ export class TokenVerifier {
   private readonly cacheSize: number;
   private readonly cacheTtlMs: number;
   private readonly now: () => number;
+  private readonly issuer: string | undefined;
+  private readonly audience: string | undefined;
 
   constructor(secret: string, options: TokenVerifierOptions = {}) {
     this.key = new TextEncoder().encode(secret);
     this.clockTolerance = options.clockToleranceSeconds ?? 5;
+    this.issuer = options.issuer ?? undefined;
+    this.audience = options.audience ?? undefined;
     this.cacheSize = options.cacheSize ?? 10_000;
     this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
     this.now = options.now ?? Date.now;
@@ -66,13 +75,20 @@ export class TokenVerifier {
         algorithms: [ALGORITHM],
         clockTolerance: this.clockTolerance,
         currentDate: new Date(now),
+        requiredClaims: ["exp"],
+        issuer: this.issuer,
+        audience: this.audience,
       }));
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError("The token has expired");
-      throw new AuthenticationError("The token is not valid");
+      throw new AuthenticationError(refusal(error));
+    }
+    // jose checks iat only together with maxTokenAge; a token "issued" later than now is forged or
+    // made on a clock that is off, either way not to be trusted.
+    if (typeof payload.iat === "number" && payload.iat * 1000 > now + this.clockTolerance * 1000) {
+      throw new AuthenticationError("The token is issued in the future (iat)");
     }
     const viewer = viewerFromClaims(payload);
-    const exp = typeof payload.exp === "number" ? payload.exp * 1000 + this.clockTolerance * 1000 : Infinity;
+    const exp = (payload.exp as number) * 1000 + this.clockTolerance * 1000;
     this.remember(token, { viewer, until: Math.min(now + this.cacheTtlMs, exp) });
     return viewer;
   }
@@ -84,6 +100,17 @@ export class TokenVerifier {
     }
     this.cache.set(token, entry);
   }
+}
+
+/** Why jose refused a token, in words safe to show the client. */
+function refusal(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return "The token has expired";
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === "exp" && error.reason === "missing") return "The token must carry an expiry (exp)";
+    if (error.claim === "iss") return "The token's issuer (iss) is not accepted";
+    if (error.claim === "aud") return "The token's audience (aud) is not accepted";
+  }
+  return "The token is not valid";
 }
 
 /** sub (non-empty), tenant_id (non-empty string), roles (array; unknown roles ignored). */
@@ -110,14 +137,19 @@ export interface TokenClaims {
   roles: readonly Role[];
   /** jose's time span, e.g. "12h", "30m", "7d" (default 12h). */
   expiresIn?: string;
+  /** `iss` and `aud`, for a gateway that checks them (JWT_ISSUER, JWT_AUDIENCE). */
+  issuer?: string | null;
+  audience?: string | null;
 }
 
 /** A signed HS256 token with the contract's claims. */
 export async function signToken(secret: string, claims: TokenClaims): Promise<string> {
-  return new SignJWT({ tenant_id: claims.tenantId, roles: [...claims.roles] })
+  const jwt = new SignJWT({ tenant_id: claims.tenantId, roles: [...claims.roles] })
     .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
     .setSubject(claims.sub)
     .setIssuedAt()
-    .setExpirationTime(claims.expiresIn ?? "12h")
-    .sign(new TextEncoder().encode(secret));
+    .setExpirationTime(claims.expiresIn ?? "12h");
+  if (claims.issuer) jwt.setIssuer(claims.issuer);
+  if (claims.audience) jwt.setAudience(claims.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
 }

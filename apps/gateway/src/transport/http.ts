@@ -1,6 +1,6 @@
 // HTTP routing on node:http: GraphQL through Apollo's executeHTTPGraphQLRequest (no framework in
-// the request path), the playground and its assets, health, readiness and metrics.
-import { randomUUID } from "node:crypto";
+// the request path), CORS for /graphql, the playground and its assets, health, readiness and
+// metrics; every request gets a correlation id and one log line (request-log.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer } from "@apollo/server";
 import type { GatewayContext, Services } from "../context";
@@ -10,8 +10,10 @@ import type { Viewer } from "../auth/viewer";
 import { ErrorCode, httpErrorBody } from "../errors/errors";
 import type { Logger } from "../logger";
 import { BodyTooLargeError, isJsonContentType, readBody } from "./body";
+import { CorsPolicy } from "./cors";
 import type { Readiness } from "./health";
 import { PLAYGROUND_ASSET_PREFIX, PLAYGROUND_CSP, type Playground } from "./playground";
+import { createRequestLogger, linkContext, requestFacts } from "./request-log";
 
 export interface HttpHandlerOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -20,17 +22,12 @@ export interface HttpHandlerOptions {
   playground: Playground;
   logger: Logger;
   bodyLimitBytes: number;
-  readiness(): Promise<Readiness>;
+  /** CORS_ORIGINS, as @coop/config normalised them. */
+  corsOrigins: readonly string[];
+  /** Logs what it finds with the given logger (the request's). */
+  readiness(logger: Logger): Promise<Readiness>;
   metricsText(): Promise<{ contentType: string; body: string }>;
   onErrorCode(code: ErrorCode): void;
-}
-
-const SANE_CORRELATION_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
-
-/** The client's `x-correlation-id` when it looks like an id, else a new one. */
-export function correlationIdOf(req: IncomingMessage): string {
-  const given = req.headers["x-correlation-id"];
-  return typeof given === "string" && SANE_CORRELATION_ID.test(given) ? given : randomUUID();
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) {
@@ -67,18 +64,19 @@ function headerMapOf(req: IncomingMessage): HeaderMap {
 
 export function createHttpHandler(options: HttpHandlerOptions) {
   const { apollo, services, verifier, playground, logger } = options;
+  const cors = new CorsPolicy(options.corsOrigins);
+  const logRequest = createRequestLogger(logger);
 
-  function badInput(res: ServerResponse, status: number, message: string, field: string, correlationId: string) {
+  function badInput(req: IncomingMessage, res: ServerResponse, status: number, message: string, field: string) {
     options.onErrorCode(ErrorCode.BAD_USER_INPUT);
-    send(res, status, "application/json; charset=utf-8", httpErrorBody(ErrorCode.BAD_USER_INPUT, message, { field }), {
-      "x-correlation-id": correlationId,
-    });
+    requestFacts(req).errorCode = ErrorCode.BAD_USER_INPUT;
+    send(res, status, "application/json; charset=utf-8", httpErrorBody(ErrorCode.BAD_USER_INPUT, message, { field }));
   }
 
-  function unauthorized(res: ServerResponse, message: string, correlationId: string) {
+  function unauthorized(req: IncomingMessage, res: ServerResponse, message: string) {
     options.onErrorCode(ErrorCode.UNAUTHENTICATED);
+    requestFacts(req).errorCode = ErrorCode.UNAUTHENTICATED;
     send(res, 401, "application/json; charset=utf-8", httpErrorBody(ErrorCode.UNAUTHENTICATED, message), {
-      "x-correlation-id": correlationId,
       "www-authenticate": 'Bearer realm="coop"',
     });
   }
@@ -89,7 +87,8 @@ export function createHttpHandler(options: HttpHandlerOptions) {
    * is pure introspection goes on, so that the playground can load the schema.
    */
   async function graphql(req: IncomingMessage, res: ServerResponse, search: string) {
-    const correlationId = correlationIdOf(req);
+    const correlationId = String(req.id);
+    const facts = requestFacts(req);
     const authorization = req.headers.authorization;
     let viewer: Viewer | null = null;
     if (authorization !== undefined) {
@@ -98,9 +97,11 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
         req.resume();
-        unauthorized(res, error.message, correlationId);
+        unauthorized(req, res, error.message);
         return;
       }
+      facts.user = viewer.userId;
+      facts.tenant = viewer.tenantId;
     }
     const anonymousRefused = "Authentication required: send Authorization: Bearer <token>";
 
@@ -111,8 +112,8 @@ export function createHttpHandler(options: HttpHandlerOptions) {
         text = await readBody(req, options.bodyLimitBytes);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          if (!viewer) unauthorized(res, anonymousRefused, correlationId);
-          else badInput(res, 413, error.message, "body", correlationId);
+          if (!viewer) unauthorized(req, res, anonymousRefused);
+          else badInput(req, res, 413, error.message, "body");
           return;
         }
         throw error;
@@ -121,8 +122,8 @@ export function createHttpHandler(options: HttpHandlerOptions) {
         try {
           body = text === "" ? {} : JSON.parse(text);
         } catch {
-          if (!viewer) unauthorized(res, anonymousRefused, correlationId);
-          else badInput(res, 400, "The request body is not valid JSON", "body", correlationId);
+          if (!viewer) unauthorized(req, res, anonymousRefused);
+          else badInput(req, res, 400, "The request body is not valid JSON", "body");
           return;
         }
       } else {
@@ -132,19 +133,19 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       req.resume();
     }
 
-    if (!viewer) {
-      const params = req.method === "GET" ? new URLSearchParams(search) : undefined;
-      const request = (body !== null && typeof body === "object" && !Array.isArray(body) ? body : {}) as { query?: unknown; operationName?: unknown };
-      const query = params ? params.get("query") : request.query;
-      const operationName = params ? params.get("operationName") : request.operationName;
-      if (!isPureIntrospection(query, operationName)) {
-        unauthorized(res, anonymousRefused, correlationId);
-        return;
-      }
+    const params = req.method === "GET" ? new URLSearchParams(search) : undefined;
+    const request = (body !== null && typeof body === "object" && !Array.isArray(body) ? body : {}) as { query?: unknown; operationName?: unknown };
+    const operationName = params ? params.get("operationName") : request.operationName;
+    // As the client named it; the plugin of request-log replaces it once the operation resolves.
+    if (typeof operationName === "string") facts.operationName = operationName;
+    if (!viewer && !isPureIntrospection(params ? params.get("query") : request.query, operationName)) {
+      unauthorized(req, res, anonymousRefused);
+      return;
     }
 
     const headers = headerMapOf(req);
     const contextValue: GatewayContext = { viewer, correlationId, services };
+    linkContext(contextValue, req);
     const context = async () => contextValue;
 
     const response = await apollo.executeHTTPGraphQLRequest({
@@ -152,7 +153,7 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       context,
     });
     const status = response.status ?? 200;
-    const outHeaders: Record<string, string> = { "x-correlation-id": correlationId };
+    const outHeaders: Record<string, string> = {};
     for (const [name, value] of response.headers) outHeaders[name] = value;
     if (response.body.kind === "complete") {
       outHeaders["content-length"] = String(Buffer.byteLength(response.body.string));
@@ -172,6 +173,11 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     const search = q < 0 ? "" : url.slice(q + 1);
 
     if (path === "/graphql" || path === "/graphql/") {
+      cors.applyToResponse(req, res);
+      if (req.method === "OPTIONS") {
+        cors.answerPreflight(req, res);
+        return;
+      }
       if (wantsHtml(req)) {
         req.resume();
         send(res, 200, "text/html; charset=utf-8", playground.page, { "content-security-policy": PLAYGROUND_CSP, "cache-control": "no-store" });
@@ -199,8 +205,8 @@ export function createHttpHandler(options: HttpHandlerOptions) {
         sendJson(res, 200, { status: "ok" });
         return;
       case "/readyz": {
-        const readiness = await options.readiness();
-        sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", ...readiness });
+        const readiness = await options.readiness(req.log);
+        sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "unavailable", checks: readiness.checks });
         return;
       }
       case "/metrics": {
@@ -222,8 +228,10 @@ export function createHttpHandler(options: HttpHandlerOptions) {
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {
+    requestFacts(req);
+    logRequest(req, res);
     route(req, res).catch((error: unknown) => {
-      logger.error({ err: error, url: req.url }, "request failed");
+      req.log.error({ err: error }, "unexpected error handling the request");
       if (!res.headersSent) {
         options.onErrorCode(ErrorCode.INTERNAL_SERVER_ERROR);
         send(res, 500, "application/json; charset=utf-8", httpErrorBody(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error"));

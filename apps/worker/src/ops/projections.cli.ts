@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  const config = loadWorkerConfig();
+  // An operator's tool: it neither serves nor reads tokens, so it needs no JWT_SECRET.
+  const config = loadWorkerConfig(process.env, { requireJwtSecret: false });
   checkRegistry(projections);
   const pool = createPool(config.databaseUrl, {
     max: 4,

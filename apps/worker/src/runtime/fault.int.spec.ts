@@ -132,14 +132,15 @@ describe("a failing projection", () => {
   });
 
   it("serves /healthz, /readyz, /metrics and the dashboard at /queues", async () => {
-    const worker = stack.startWorker({ LOG_LEVEL: "info" });
+    const password = "fault-test-dashboard-password";
+    const worker = stack.startWorker({ LOG_LEVEL: "info", DASHBOARD_PASSWORD: password });
     const base = `http://127.0.0.1:${await worker.httpPort()}`;
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok", pid: worker.pid });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: "ready", down: [] });
+    expect(await ready.json()).toEqual({ status: "ready", checks: { postgres: "up", redis: "up" } });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     for (const name of [
       "coop_worker_projection_lag_events",
@@ -154,8 +155,12 @@ describe("a failing projection", () => {
       expect(metrics, name).toContain(name);
     }
     expect(metrics).toMatch(/coop_worker_projection_lag_events\{projection="family-detail"\} 0/);
-    const board = await fetch(`${base}/queues`);
+    expect((await fetch(`${base}/queues`)).status).toBe(401);
+    const board = await fetch(`${base}/queues`, { headers: { authorization: `Basic ${Buffer.from(`ops:${password}`).toString("base64")}` } });
     expect(board.status).toBe(200);
     expect(await board.text()).toContain("<html");
+    // Without DASHBOARD_PASSWORD, outside development (the tests run with NODE_ENV=test): no dashboard.
+    const plain = stack.startWorker({ LOG_LEVEL: "info" });
+    expect((await fetch(`http://127.0.0.1:${await plain.httpPort()}/queues`)).status).toBe(404);
   });
 });

@@ -13,6 +13,7 @@ export interface WorkerEnv {
   COOP_FAULT_INJECTION?: string;
   WORKER_JOB_LOCK_MS?: string;
   WORKER_REBUILD_CHUNK?: string;
+  DASHBOARD_PASSWORD?: string;
 }
 
 /** A real worker process (`node --import tsx src/main.ts`), as deployments run it. */
@@ -30,6 +31,8 @@ export class WorkerProcess {
   ) {
     const childEnv: Record<string, string | undefined> = {
       ...process.env,
+      // Test rules (the development secret is allowed), whatever the shell running the tests says.
+      NODE_ENV: "test",
       WORKER_PORT: "0",
       LOG_LEVEL: process.env.WORKER_TEST_LOG_LEVEL || "warn",
       ...env,

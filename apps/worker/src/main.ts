@@ -1,39 +1,52 @@
-// The worker process: publisher (event store -> BullMQ, when it holds the lock), projectors
-// (BullMQ -> read models), and a small HTTP server. Any number of these may run.
+// The worker process: publisher (event store -> lane queues, while it holds the lease), projectors
+// (lane queues -> read models), and a small HTTP server. Any number of these may run. It survives
+// PostgreSQL and Redis going away and coming back: it waits, retries, and never exits for it.
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { createPool } from "@coop/database";
-import { READ_MODEL_WRITER_SETTINGS } from "./runtime/session-settings";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createPool, WORKER_SESSION_GUARDS } from "@coop/database";
 import { upcastEvent } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
-import { loadWorkerConfig } from "./config";
+import { loadWorkerConfig, type WorkerConfig } from "./config";
 import { createMetrics } from "./http/metrics";
 import { dashboardAccess, startHttpServer } from "./http/server";
 import { createLogger, errorMessage, type Logger } from "./logger";
-import { projections } from "./projections/projections";
+import { projections as registered } from "./projections/projections";
+import type { ProjectionDefinition } from "./projections/types";
 import { Publisher } from "./publisher/publisher";
+import { AutoRebuilder } from "./runtime/auto-rebuild";
+import { ensureProjectionRows } from "./runtime/checkpoints";
+import { withInjectedFaults } from "./runtime/fault-injection";
+import { Heartbeat } from "./runtime/heartbeat";
 import { ProjectionRuntime } from "./runtime/projection-runtime";
-import { createQueues } from "./runtime/queues";
+import { LaneQueues } from "./runtime/queues";
 import { createRedis, waitForRedis } from "./runtime/redis";
-import { checkRegistry, checkTables } from "./runtime/registry";
+import { checkRegistry, checkTables, findProjection } from "./runtime/registry";
+import { READ_MODEL_WRITER_SETTINGS } from "./runtime/session-settings";
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const logger = createLogger(config.logLevel);
+  installFaultNets(logger);
   // Registry problems are programming errors: refuse to start before touching anything.
-  checkRegistry(projections);
-  if (config.faults.length > 0) {
-    logger.warn({ faults: config.faults }, "COOP_FAULT_INJECTION is set: projections will fail on purpose (test only)");
-  }
+  checkRegistry(registered);
+  const projections = selected(config, registered);
+  if (config.faults.length > 0) logger.warn({ faults: config.faults }, "COOP_FAULT_INJECTION is set: projections will fail on purpose (test only)");
+  const applied = config.faults.length > 0 ? projections.map((p) => withInjectedFaults(p, config.faults)) : projections;
 
+  const workerId = `coop-worker:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const pool = createPool(config.databaseUrl, {
-    max: projections.length + 4,
+    max: Math.min(32, projections.length * config.lanes + 6),
     application_name: `coop-worker:${process.pid}`,
+    guards: WORKER_SESSION_GUARDS,
     settings: READ_MODEL_WRITER_SETTINGS,
-    onError: (error) => logger.warn({ err: error.message }, "idle PostgreSQL client error"),
+    onError: (error) => logger.warn({ err: error.message }, "PostgreSQL connection error"),
   });
   const cleanup: (() => Promise<unknown>)[] = [() => pool.end()];
   try {
-    await checkTables(pool, projections);
+    await waitFor("PostgreSQL", () => checkTables(pool, registered), logger);
+    await waitFor("PostgreSQL", () => ensureProjectionRows(pool, registered, config.lanes), logger);
     const eventStore = new EventStore(pool, { upcast: upcastEvent });
     const redis = createRedis(config.redisUrl, `coop-worker:${process.pid}`);
     const subscriber = createRedis(config.redisUrl, `coop-worker-nudges:${process.pid}`);
@@ -43,56 +56,125 @@ async function main(): Promise<void> {
       () => redis.quit().catch(() => redis.disconnect()),
       () => subscriber.quit().catch(() => subscriber.disconnect()),
     );
-
     await waitForRedis(redis, (message) => logger.warn(message));
-    const queues = createQueues(projections, redis, config.queuePrefix);
-    cleanup.unshift(() => Promise.all([...queues.values()].map((q) => q.close())));
-    const metrics = createMetrics();
-    metrics.setSources({ pool, queues });
 
-    const runtime = new ProjectionRuntime({ config, pool, eventStore, projections, queues, connection: redis, logger, metrics });
-    await runtime.prepare();
-    const publisher = new Publisher({
+    const queues = new LaneQueues(redis, config.queuePrefix, (queue, error) => logger.warn({ queue, err: error.message }, "queue error (Redis unavailable?)"));
+    cleanup.unshift(() => queues.close());
+    const metrics = createMetrics();
+    metrics.setSources({ pool });
+
+    const runtime = new ProjectionRuntime({ config, pool, eventStore, upcast: upcastEvent, projections: applied, connection: redis, logger, metrics });
+    const rebuilder = new AutoRebuilder({
       pool,
-      databaseUrl: config.databaseUrl,
       eventStore,
-      projections,
-      queues,
-      subscriber,
-      queuePrefix: config.queuePrefix,
-      batchSize: config.publisherBatchSize,
+      projections: registered,
+      lanes: config.lanes,
+      holder: workerId,
+      leaseMs: config.leaseMs,
+      chunk: config.rebuildChunk,
       logger,
-      metrics,
     });
+    const publisher = config.publisher
+      ? new Publisher({
+          pool,
+          eventStore,
+          projections: registered,
+          queues,
+          subscriber,
+          queuePrefix: config.queuePrefix,
+          batchSize: config.publisherBatchSize,
+          logger,
+          metrics,
+          holder: workerId,
+          leaseMs: config.leaseMs,
+          errorRetryMs: config.errorRetryMs,
+          parkRetryMs: config.parkRetryMs,
+          onReconcile: ({ projections: rows }) => rebuilder.check(rows),
+        })
+      : null;
+    const heartbeat = new Heartbeat(
+      pool,
+      workerId,
+      config.heartbeatMs,
+      () => ({ publisher: publisher?.isActive ?? false, details: { host: hostname(), pid: process.pid, lanes: runtime.lanes } }),
+      (error) => logger.debug({ err: errorMessage(error) }, "heartbeat not written (database unavailable?)"),
+    );
 
     runtime.start();
-    await publisher.start();
-    const dashboard = dashboardAccess(config);
+    await publisher?.start();
+    heartbeat.start();
     const { server, port } = await startHttpServer({
       port: config.workerPort,
       pool,
       redis,
-      queues,
+      queues: () => queues.all(),
       metrics,
-      dashboard,
+      dashboard: dashboardAccess(config),
       logger,
-      health: () => ({ publisher: publisher.isActive }),
+      health: () => ({ publisher: publisher?.isActive ?? false, lanes: runtime.lanes.length }),
     });
-    const board = { off: "off, DASHBOARD_PASSWORD is not set", open: "/queues, open (development)", password: "/queues, with DASHBOARD_PASSWORD" }[dashboard.kind];
     logger.info(
-      { port, queuePrefix: config.queuePrefix, projections: projections.map((p) => p.name) },
-      `worker listening on http://localhost:${port} (health /healthz, metrics /metrics, dashboard ${board})`,
+      { port, queuePrefix: config.queuePrefix, projections: projections.map((p) => p.name), lanes: config.lanes, publisher: config.publisher, workerId },
+      `worker listening on http://localhost:${port} (health /healthz, readiness /readyz, metrics /metrics, dashboard /queues)`,
     );
     installSignalHandlers(logger, async () => {
       await closeServer(server);
-      await publisher.stop(); // releases the lock: another process takes over within a second
+      await publisher?.stop(); // gives the lease up: another process takes over at once
       await runtime.close(); // waits for the jobs in hand
+      await rebuilder.idle();
+      await heartbeat.stop();
       for (const step of cleanup) await step().catch(() => undefined);
     });
   } catch (error) {
     for (const step of cleanup) await step().catch(() => undefined);
     throw error;
   }
+}
+
+/** WORKER_PROJECTIONS, checked against the registered projections. */
+function selected(config: WorkerConfig, all: readonly ProjectionDefinition[]): readonly ProjectionDefinition[] {
+  if (config.projectionNames === null) return all;
+  return config.projectionNames.map((name) => {
+    const found = findProjection(all, name);
+    if (!found) throw new Error(`WORKER_PROJECTIONS names "${name}"; projections: ${all.map((p) => p.name).join(", ")}`);
+    return found;
+  });
+}
+
+/** Retries `work` until it succeeds, logging every few seconds: the database may not be up yet. */
+async function waitFor(what: string, work: () => Promise<void>, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await work();
+      return;
+    } catch (error) {
+      // A missing table is not worth waiting for: the operator must migrate first.
+      if ((error as Error).name === "RegistryError") throw error;
+      if (attempt === 1 || attempt % 5 === 0) logger.warn({ err: errorMessage(error), attempt }, `${what} is not answering; retrying`);
+      await sleep(Math.min(5_000, 250 * attempt));
+    }
+  }
+}
+
+/**
+ * The last net: a library error nobody listened for must not end a process whose every step is
+ * transactional and idempotent. Logged loudly; a storm of them (a real bug) still ends it, so that
+ * a supervisor restarts it rather than let it spin.
+ */
+function installFaultNets(logger: Logger): void {
+  const recent: number[] = [];
+  const net = (kind: string) => (error: unknown) => {
+    logger.error({ err: errorMessage(error), stack: (error as Error)?.stack }, `${kind}: kept running`);
+    const now = Date.now();
+    recent.push(now);
+    while (recent.length > 0 && now - recent[0]! > 60_000) recent.shift();
+    if (recent.length > 20) {
+      logger.fatal("more than 20 unexpected errors in a minute: exiting for a supervisor to restart the process");
+      process.exit(1);
+    }
+  };
+  process.on("unhandledRejection", net("unhandled promise rejection"));
+  process.on("uncaughtException", net("uncaught exception"));
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -91,6 +91,24 @@ WHERE (e.transaction_id, e.position) > ($1::bigint, $2::bigint)
 ORDER BY e.transaction_id, e.position
 LIMIT $3::int`;
 
+// A lane's events in (from, to]: all committed (`to` was read below the watermark, which only
+// moves forward), so no watermark test; the lane and the wanted events filtered in SQL.
+const READ_LANE_SQL = `
+SELECT ${EVENT_COLUMNS}
+FROM events e
+WHERE (e.transaction_id, e.position) > ($1::bigint, $2::bigint)
+  AND (e.transaction_id, e.position) <= ($3::bigint, $4::bigint)
+  AND e.stream_hash % $5::int = $6::int
+  AND (e.event_type = ANY($7::text[]) OR e.stream_type = ANY($8::text[]))
+ORDER BY e.transaction_id, e.position
+LIMIT $9::int`;
+
+const READ_POSITIONS_SQL = `
+SELECT ${EVENT_COLUMNS}
+FROM events e
+WHERE e.position = ANY($1::bigint[])
+ORDER BY e.transaction_id, e.position`;
+
 const READ_STREAM_SQL = `
 SELECT ${EVENT_COLUMNS}
 FROM events e
@@ -216,14 +234,56 @@ export class EventStore {
     }
   }
 
-  /** Events of all streams after `after`, below the safe watermark, in log order. */
-  async readAll(after: Checkpoint, limit: number): Promise<RecordedEvent[]> {
+  /** Events of all streams after `after`, below the safe watermark, in log order; `raw` keeps the stored form. */
+  async readAll(after: Checkpoint, limit: number, options: { raw?: boolean } = {}): Promise<RecordedEvent[]> {
     const result = await this.pool.query<EventRow>({
       name: "es_read_all",
       text: READ_ALL_SQL,
       values: [after.transactionId, after.position, limit],
     });
-    return result.rows.map((row) => this.toRecorded(row, true));
+    return result.rows.map((row) => this.toRecorded(row, !options.raw));
+  }
+
+  /**
+   * One lane's events in (from, to], in log order, at most `limit`: those of the given types, and
+   * every event of the given stream types. `to` must come from an earlier read of the store.
+   */
+  async readLane(
+    from: Checkpoint,
+    to: Checkpoint,
+    lane: { lane: number; lanes: number },
+    wanted: { types: readonly string[]; streamTypes: readonly string[] },
+    limit: number,
+    options: { raw?: boolean } = {},
+  ): Promise<RecordedEvent[]> {
+    const result = await this.pool.query<EventRow>({
+      name: "es_read_lane",
+      text: READ_LANE_SQL,
+      values: [from.transactionId, from.position, to.transactionId, to.position, lane.lanes, lane.lane, wanted.types, wanted.streamTypes, limit],
+    });
+    return result.rows.map((row) => this.toRecorded(row, !options.raw));
+  }
+
+  /** The events at these positions, in log order (a parked stream's events, say). */
+  async readPositions(positions: readonly string[], options: { raw?: boolean } = {}): Promise<RecordedEvent[]> {
+    if (positions.length === 0) return [];
+    const result = await this.pool.query<EventRow>({ name: "es_read_positions", text: READ_POSITIONS_SQL, values: [positions] });
+    return result.rows.map((row) => this.toRecorded(row, !options.raw));
+  }
+
+  /**
+   * The last event below the safe watermark, in log order: how far a reader can get right now.
+   * Null when there is none.
+   */
+  async readableHead(): Promise<Checkpoint | null> {
+    const result = await this.pool.query<{ transaction_id: string; position: string }>({
+      name: "es_readable_head",
+      text: `SELECT e.transaction_id::text AS transaction_id, e.position::text AS position FROM events e
+              WHERE e.transaction_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+              ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1`,
+    });
+    const row = result.rows[0];
+    return row ? { transactionId: row.transaction_id, position: row.position } : null;
   }
 
   /**

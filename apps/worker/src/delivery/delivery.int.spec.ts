@@ -3,7 +3,7 @@
 // (a) read models == the independent model of the accepted commands;
 // (b) read models == a rebuild from scratch.
 import { afterEach, describe, expect, it } from "vitest";
-import { findPublisherLockHolder } from "../publisher/leader-lock";
+import { leaseHolder, PUBLISHER_LEASE } from "../runtime/lease";
 import { deleteKeysWithPrefix } from "../runtime/redis";
 import { verifyReadModels } from "../test-kit/compare";
 import { Random, randomSeed } from "../test-kit/random";
@@ -96,7 +96,7 @@ describe("delivery to the read models", () => {
     await stack.waitForHead();
     await verifyReadModels(stack.pool, stack.eventStore, stack.model);
     // Global concurrency is re-asserted by the publisher after the loss.
-    await waitUntil("global concurrency to be set again", async () => (await s.redis.hget(`${s.prefix}:projection.family-detail:meta`, "concurrency")) === "1", {
+    await waitUntil("global concurrency to be set again", async () => (await s.redis.hget(`${s.prefix}:projection.family-detail.0:meta`, "concurrency")) === "1", {
       timeoutMs: 15_000,
     });
   });
@@ -107,8 +107,8 @@ describe("delivery to the read models", () => {
     const s = stack;
     const workers = s.startWorkers(3);
     const holderPid = async () => {
-      const holder = await findPublisherLockHolder(s.pool);
-      const pid = holder ? Number(/coop-worker-publisher:(\d+)/.exec(holder.applicationName)?.[1]) : null;
+      const holder = await leaseHolder(s.pool, PUBLISHER_LEASE);
+      const pid = holder ? Number(/^coop-worker:[^:]*:(\d+):/.exec(holder.holder)?.[1]) : null;
       return pid && s.running().some((w) => w.pid === pid) ? pid : null;
     };
     const first = await waitUntil("a publisher to become active", holderPid, { timeoutMs: 60_000, describe: () => s.describe() });

@@ -48,7 +48,7 @@ async function serve(dashboard: DashboardAccess, deps: { pool?: pg.Pool; redis?:
     port: 0,
     pool: deps.pool ?? pool,
     redis: deps.redis ?? redis,
-    queues: new Map([["http-test", queue]]),
+    queues: () => [queue],
     metrics: createMetrics(),
     dashboard,
   });

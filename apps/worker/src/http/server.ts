@@ -26,7 +26,8 @@ export interface HttpOptions {
   port: number;
   pool: pg.Pool;
   redis: Redis;
-  queues: ReadonlyMap<string, Queue>;
+  /** The lane queues to show on the dashboard (asked again every few seconds: lanes come and go). */
+  queues: () => Queue[];
   metrics: WorkerMetrics;
   dashboard: DashboardAccess;
   /** Where readiness says why a dependency went down (the endpoint only names it). */
@@ -123,7 +124,17 @@ export async function startHttpServer(options: HttpOptions): Promise<{ server: S
   if (options.dashboard.kind !== "off") {
     const board = new ExpressAdapter();
     board.setBasePath("/queues");
-    createBullBoard({ queues: [...options.queues.values()].map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter: board });
+    const adapters = () => options.queues().map((q) => new BullMQAdapter(q, { readOnlyMode: true }));
+    const bull = createBullBoard({ queues: adapters(), serverAdapter: board });
+    let shown = options.queues().length;
+    const refresh = setInterval(() => {
+      const now = options.queues().length;
+      if (now !== shown) {
+        shown = now;
+        bull.replaceQueues(adapters());
+      }
+    }, 5_000);
+    refresh.unref();
     const guards = options.dashboard.kind === "password" ? [passwordRequired(options.dashboard.password), readOnly] : [readOnly];
     app.use("/queues", ...guards, board.getRouter());
   }

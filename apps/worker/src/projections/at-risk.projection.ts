@@ -126,8 +126,9 @@ function toDb(r: AtRiskRow): unknown[] {
 
 export const atRiskProjection: ProjectionDefinition = {
   name: "at-risk",
+  version: 1,
   handles: ["FamilyEnrolled", "RiskAssessed", "ContactRecorded", "CoordinatorAssigned", "FamilyWithdrawn"],
-  tables: ["at_risk_families"],
+  tables: [{ name: "at_risk_families", readers: ["coordinator", "admin"] }],
   async apply(client, events, tables) {
     if (events.length === 0) return;
     const table = tableName(tables, "at_risk_families");

@@ -90,8 +90,13 @@ const FAMILY_EVENTS = new Set(["FamilyEnrolled", "CoordinatorAssigned", "FamilyW
 
 export const coordinatorCaseloadProjection: ProjectionDefinition = {
   name: "coordinator-caseload",
+  version: 1,
   handles: ["CoordinatorRegistered", "CaseloadLimitSet", "FamilyEnrolled", "CoordinatorAssigned", "FamilyWithdrawn"],
-  tables: ["coordinators", "coordinator_assignments", "coordinator_caseloads"],
+  tables: [
+    { name: "coordinators", readers: ["coordinator", "admin"] },
+    { name: "coordinator_assignments", readers: ["coordinator", "admin"] },
+    { name: "coordinator_caseloads", readers: ["coordinator", "admin"] },
+  ],
   async apply(client, events, tables) {
     if (events.length === 0) return;
     const familyEvents = events.filter((e) => FAMILY_EVENTS.has(e.type));

@@ -2,7 +2,7 @@ import type { FamilyEventOf } from "@coop/domain";
 import type { RecordedEvent } from "@coop/event-store";
 import { describeEvent } from "./fold";
 import { upsertRows, type Column } from "./sql";
-import { tableName, type ProjectionDefinition } from "./types";
+import { ANY_ROLE, tableName, type ProjectionDefinition } from "./types";
 
 /** One family_comments row, in memory. */
 export interface CommentRow {
@@ -32,8 +32,9 @@ const COLUMNS: Column[] = [
 
 export const familyCommentsProjection: ProjectionDefinition = {
   name: "family-comments",
+  version: 1,
   handles: ["CommentAdded"],
-  tables: ["family_comments"],
+  tables: [{ name: "family_comments", readers: ANY_ROLE }],
   async apply(client, events, tables) {
     if (events.length === 0) return;
     const rows = events.map(commentRow).map((r) => [r.tenantId, r.familyId, r.commentId, r.body, r.author, r.addedAt.toISOString()]);

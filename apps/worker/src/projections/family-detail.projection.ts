@@ -2,7 +2,7 @@ import type { FamilyEvent, Guardian, JsonValue, RiskTier } from "@coop/domain";
 import type { RecordedEvent } from "@coop/event-store";
 import { dayNumber, describeEvent, foldByStream, laterDate, splitStreamKey, streamKey, streamKeys } from "./fold";
 import { upsertRows, replaceAll, selectByKeys, FAMILY_KEY, type Column } from "./sql";
-import { tableName, type ProjectionDefinition } from "./types";
+import { ANY_ROLE, tableName, type ProjectionDefinition } from "./types";
 
 export interface ChildEntry {
   name: string;
@@ -45,10 +45,12 @@ export function searchText(familyName: string, children: readonly ChildEntry[]):
 }
 
 /**
- * Pure: the row after one event. Events of a stream must come in stream order with none missing:
- * anything else is an error, never folded silently.
+ * Pure: the row after one event of the family's stream. Events come in stream order; one the row
+ * already holds (its version) changes nothing, and a type this projection does not handle only
+ * moves the version (the row follows the stream: `Family.version` is the stream's version).
  */
 export function evolveFamilyView(row: FamilyViewRow | null, event: RecordedEvent): FamilyViewRow {
+  if (row !== null && event.streamVersion <= row.version) return row;
   const e = { type: event.type, data: event.data } as FamilyEvent;
   if (e.type === "FamilyEnrolled") {
     if (row !== null) throw new Error(`family-detail: ${describeEvent(event)} for a family that already has a row (version ${row.version})`);
@@ -84,9 +86,6 @@ export function evolveFamilyView(row: FamilyViewRow | null, event: RecordedEvent
     };
   }
   if (row === null) throw new Error(`family-detail: ${describeEvent(event)} for a family with no row (not enrolled, or an event was lost)`);
-  if (event.streamVersion !== row.version + 1) {
-    throw new Error(`family-detail: ${describeEvent(event)} does not follow the row's version ${row.version} (out of order or missing events)`);
-  }
   const next: FamilyViewRow = { ...row, version: event.streamVersion, updatedAt: event.recordedAt };
   switch (e.type) {
     case "ChildAdded": {
@@ -125,10 +124,8 @@ export function evolveFamilyView(row: FamilyViewRow | null, event: RecordedEvent
     case "FamilyWithdrawn":
       next.status = "WITHDRAWN";
       return next;
-    case "CommentAdded":
-      return next; // comments live in family-comments; the row only follows the stream's version
     default:
-      throw new Error(`family-detail: no reducer for event type ${event.type} (${describeEvent(event)})`);
+      return next; // not one of ours (a comment, say): the row follows the stream's version only
   }
 }
 
@@ -268,18 +265,10 @@ function toDb(r: FamilyViewRow): unknown[] {
 
 export const familyDetailProjection: ProjectionDefinition = {
   name: "family-detail",
-  handles: [
-    "FamilyEnrolled",
-    "ChildAdded",
-    "PaymentReceived",
-    "EngagementScoreUpdated",
-    "RiskAssessed",
-    "ContactRecorded",
-    "CoordinatorAssigned",
-    "FamilyWithdrawn",
-    "CommentAdded",
-  ],
-  tables: ["family_views"],
+  version: 1,
+  handles: ["FamilyEnrolled", "ChildAdded", "PaymentReceived", "EngagementScoreUpdated", "RiskAssessed", "ContactRecorded", "CoordinatorAssigned", "FamilyWithdrawn"],
+  followsStreams: ["Family"],
+  tables: [{ name: "family_views", readers: ANY_ROLE }],
   async apply(client, events, tables) {
     if (events.length === 0) return;
     const table = tableName(tables, "family_views");

@@ -46,7 +46,7 @@ export interface MonthDelta {
   paidOnTime: number;
   paidLate: number;
   totalDaysLate: number;
-  /** recordedAt of the month's last payment in log order: deterministic whatever the batching. */
+  /** The latest recordedAt of the month's payments: the same whatever the batching and whichever lane commits last. */
   updatedAt: Date;
 }
 
@@ -85,7 +85,7 @@ export function accumulatePayments(events: readonly RecordedEvent[]): PaymentDel
     if (f.late) month.paidLate += 1;
     else month.paidOnTime += 1;
     month.totalDaysLate += f.daysLate;
-    month.updatedAt = f.recordedAt;
+    if (f.recordedAt > month.updatedAt) month.updatedAt = f.recordedAt;
 
     const methodKey = `${monthKey}\u0000${f.method}`;
     let method = deltas.methods.get(methodKey);
@@ -127,20 +127,32 @@ const METHOD_COLUMNS: Column[] = [
 
 const add = (column: string) => `t.${ident(column)} + EXCLUDED.${ident(column)}`;
 
+/** A map's values in the order of its keys (mapped when `as` is given). */
+function inKeyOrder<V, R = V>(map: ReadonlyMap<string, V>, as?: (value: V, key: string) => R): R[] {
+  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => (as ? as(value, key) : (value as unknown as R)));
+}
+
 export const paymentAnalyticsProjection: ProjectionDefinition = {
   name: "payment-analytics",
+  version: 1,
   handles: ["PaymentReceived"],
-  tables: ["payment_months", "payment_month_families", "payment_month_methods"],
+  tables: [
+    { name: "payment_months", readers: ["finance", "admin"] },
+    { name: "payment_month_families", readers: ["finance", "admin"] },
+    { name: "payment_month_methods", readers: ["finance", "admin"] },
+  ],
   async apply(client, events, tables) {
     if (events.length === 0) return;
     const deltas = accumulatePayments(events);
 
     // A family counts once per month: only the pairs actually inserted add to families_paid.
+    // Lanes of this projection write the same month rows at once: every statement takes its row
+    // locks in key order, so that two of them never wait for each other in a cycle.
     const inserted = await insertNewRows<{ tenant_id: string; month: string }>(
       client,
       tableName(tables, "payment_month_families"),
       FAMILY_COLUMNS,
-      [...deltas.families.values()],
+      inKeyOrder(deltas.families),
       "tenant_id, month::text AS month",
     );
     const newFamilies = new Map<string, number>();
@@ -149,7 +161,7 @@ export const paymentAnalyticsProjection: ProjectionDefinition = {
       newFamilies.set(key, (newFamilies.get(key) ?? 0) + 1);
     }
 
-    const monthRows = [...deltas.months.entries()].map(([key, m]) => [
+    const monthRows = inKeyOrder(deltas.months, (m, key) => [
       m.tenantId,
       m.month,
       m.paymentCount,
@@ -167,10 +179,10 @@ export const paymentAnalyticsProjection: ProjectionDefinition = {
       paid_on_time: add("paid_on_time"),
       paid_late: add("paid_late"),
       total_days_late: add("total_days_late"),
-      updated_at: "EXCLUDED.updated_at",
+      updated_at: "greatest(t.updated_at, EXCLUDED.updated_at)", // lanes commit in any order
     });
 
-    const methodRows = [...deltas.methods.values()].map((m) => [m.tenantId, m.month, m.method, m.count, String(m.amountCents)]);
+    const methodRows = inKeyOrder(deltas.methods, (m) => [m.tenantId, m.month, m.method, m.count, String(m.amountCents)]);
     await upsertRows(client, tableName(tables, "payment_month_methods"), METHOD_COLUMNS, methodRows, ["tenant_id", "month", "method"], {
       count: add("count"),
       amount_cents: add("amount_cents"),

@@ -1,32 +1,62 @@
 import type pg from "pg";
-import type { CoordinatorEvent, FamilyEventType } from "@coop/domain";
 import type { RecordedEvent } from "@coop/event-store";
 
 /** Logical table name -> physical table name (the live table, or its shadow during a rebuild). */
 export type TableNames = Readonly<Record<string, string>>;
 
+/** The roles of a token (CONTRACT section 3). */
+export type ReaderRole = "admin" | "coordinator" | "finance";
+export const ANY_ROLE: readonly ReaderRole[] = ["admin", "coordinator", "finance"];
+
+/** A table a projection writes, and the roles that may read its rows (of their own tenant). */
+export interface ReadModelTable {
+  name: string;
+  readers: readonly ReaderRole[];
+}
+
 /**
- * One read model, defined in one place. The runtime delivers every event of the types in
- * `handles` exactly once in effect, in log order, and stores the checkpoint in the same
- * transaction as whatever `apply` writes.
+ * One read model, defined in one place. The runtime delivers every event it wants exactly once
+ * in effect, each stream's events in stream order (a stream always goes to the same lane), and
+ * stores the lane's checkpoint in the same transaction as whatever `apply` writes.
  */
 export interface ProjectionDefinition {
-  /** Queue `projection.<name>` and row `projections.name`; lower-case words and dashes. */
+  /** Queues `projection.<name>.<lane>` and rows `projections.name`; lower-case words and dashes. */
   name: string;
-  /** Checked at start-up against the domain's event types. */
-  handles: readonly (FamilyEventType | CoordinatorEvent["type"])[];
-  /** Logical names of the tables it writes; checked at start-up to exist. */
-  tables: readonly string[];
   /**
-   * Applies a batch: only handled types, all strictly after the checkpoint, in log order.
-   * Must be fast (no round trip per event) and must throw on anything it does not understand.
+   * Bump when the same events would now give other rows (a new column, a fixed reducer): a worker
+   * that finds the read model built by another version rebuilds it blue/green by itself.
+   */
+  version: number;
+  /** The event types it applies; checked at start-up against the domain's. */
+  handles: readonly string[];
+  /**
+   * Stream types it follows whole: it also gets their events of types it does not handle, which
+   * only move a row's version, so that a new event type on such a stream needs no change here.
+   * Such a projection applies an event only when it is newer than the row's version.
+   */
+  followsStreams?: readonly string[];
+  /** The tables it writes and who may read them; checked at start-up to exist. */
+  tables: readonly ReadModelTable[];
+  /**
+   * Applies a batch: events it wants, all after the lane's checkpoint, in log order. Must be fast
+   * (no round trip per event) and must throw on anything it does not understand.
    */
   apply(client: pg.PoolClient, events: readonly RecordedEvent[], tables: TableNames): Promise<void>;
 }
 
+/** The logical names of a projection's tables. */
+export function tablesOf(projection: ProjectionDefinition): string[] {
+  return projection.tables.map((t) => t.name);
+}
+
+/** Whether the projection gets this event: a type it handles, or any event of a stream it follows. */
+export function wants(projection: ProjectionDefinition, event: { type: string; streamType: string }): boolean {
+  return projection.handles.includes(event.type) || (projection.followsStreams?.includes(event.streamType) ?? false);
+}
+
 /** The live table names of a projection: every logical name maps to itself. */
 export function liveTables(projection: ProjectionDefinition): TableNames {
-  return Object.fromEntries(projection.tables.map((t) => [t, t]));
+  return Object.fromEntries(projection.tables.map((t) => [t.name, t.name]));
 }
 
 /** The physical name of a logical table, or an error naming what is missing. */

@@ -6,26 +6,46 @@ import { eventsAppendedChannel } from "@coop/config";
 import { compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from "@coop/event-store";
 import type { WorkerMetrics } from "../http/metrics";
 import { errorMessage, type Logger } from "../logger";
-import type { ProjectionDefinition } from "../projections/types";
-import { isActive, readProjections, readPublisherCheckpoint, savePublisherCheckpoint } from "../runtime/checkpoints";
-import { BATCH_JOB, BATCH_JOB_OPTIONS, batchJobId, checkpointOf, formatCheckpoint, serializeEvent, type ProjectionJobData } from "../runtime/jobs";
-import { assertGlobalConcurrency, enqueueCatchUp, pendingJobs, queueOf } from "../runtime/queues";
-import { LeaderLock } from "./leader-lock";
+import { wants, type ProjectionDefinition } from "../projections/types";
+import {
+  isActive,
+  laneKey,
+  readLanes,
+  readProjections,
+  readPublisher,
+  savePublished,
+  setProjectionRunning,
+  type LaneRow,
+  type ProjectionRow,
+  type PublishedLane,
+} from "../runtime/checkpoints";
+import { BATCH_JOB, JOB_OPTIONS, batchJobId, checkpointOf, formatCheckpoint, toJobEvent, type JobEvent, type LaneJobData } from "../runtime/jobs";
+import { laneNumbers, laneOf } from "../runtime/lanes";
+import { Lease, PUBLISHER_LEASE } from "../runtime/lease";
+import { assertGlobalConcurrency, enqueueCatchUp, enqueueParkedRetry, pendingJobs, type LaneQueues } from "../runtime/queues";
 
 export interface PublisherOptions {
   pool: pg.Pool;
-  databaseUrl: string;
   eventStore: EventStore;
   projections: readonly ProjectionDefinition[];
-  queues: ReadonlyMap<string, Queue>;
+  queues: LaneQueues;
   /** A connection of its own: a subscribed ioredis connection can do nothing else. */
   subscriber: Redis;
   queuePrefix: string;
   batchSize: number;
   logger: Logger;
   metrics: WorkerMetrics;
+  /** Unique per process: the holder name of the publisher's lease. */
+  holder: string;
+  /** How long the publisher's lease lasts without renewal; renewed every fifth of it. */
+  leaseMs: number;
+  /** A stopped (ERROR) projection is set RUNNING again after this long, to see whether its fault passed. */
+  errorRetryMs: number;
+  /** Parked streams are retried this often. */
+  parkRetryMs: number;
+  /** Called on every reconcile, for the work that the active publisher does once for all (rebuilds). */
+  onReconcile?: (state: { projections: readonly ProjectionRow[]; lanes: readonly LaneRow[]; checkpoint: Checkpoint }) => Promise<void>;
   /** Timings; the defaults are the design's (tests may shorten them). */
-  electionIntervalMs?: number;
   pollIntervalMs?: number;
   reconcileIntervalMs?: number;
 }
@@ -35,41 +55,57 @@ const BURST_MS = 30;
 const BURST_STEP_MS = 2;
 
 /**
- * While a projection queue still has a job waiting (its projector is busy with the one before),
- * a new batch would only queue behind it: hold the events back, up to this long, so that they go
- * out as one bigger job when the projector is free. Idle projectors get each event at once; busy
- * ones get batches sized to their pace, instead of a job per commit.
+ * While a lane queue still has a job waiting (its projector is busy with the one before), a new
+ * batch would only queue behind it: hold the events back, up to this long, so that they go out as
+ * one bigger job when the projector is free. Idle projectors get each event at once; busy ones get
+ * batches sized to their pace, instead of a job per commit.
  */
 const MAX_HOLD_MS = 20;
 const HOLD_STEP_MS = 2;
 
 /**
- * Moves events from the event store (the outbox) to one BullMQ queue per projection. Exactly one
- * publisher is active across all worker processes: the holder of a PostgreSQL advisory lock; the
- * others retry every second and take over when the holder's connection goes away.
+ * A publisher this far behind the readable head (in positions) does not carry the backlog through
+ * Redis: it hands every lane a catch-up job and moves on; each lane reads its own events from the
+ * store in large chunks.
+ */
+const BACKLOG_POSITIONS = 20_000n;
+
+interface Layout {
+  status: ProjectionRow["status"];
+  lanes: number;
+}
+
+/**
+ * Moves events from the event store (the outbox) to the lane queues of the projections. Exactly
+ * one publisher is active across all worker processes: the holder of a lease that it renews; one
+ * that stops renewing (dead, frozen, cut off) loses it, and another takes over.
  */
 export class Publisher {
-  private readonly lock: LeaderLock;
+  private readonly lease: Lease;
   private readonly log: Logger;
   private leader = false;
   private stopping = false;
   private checkpoint: Checkpoint | null = null;
+  private layouts = new Map<string, Layout>();
+  /** The last event handed to each lane (`projection/lane`): the `prev` of its next job. */
+  private readonly lastEnqueued = new Map<string, Checkpoint>();
+  private lastParkedRetry = 0;
   private pumping: Promise<void> | null = null;
   private again = false;
   private burstUntil = 0;
   private electionTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
-  private reconciling = false;
+  private reconciling: Promise<void> | null = null;
+  private readonly channel: string;
   private readonly onMessage = (channel: string) => {
     if (channel === this.channel) this.nudge();
   };
-  private readonly channel: string;
 
   constructor(private readonly options: PublisherOptions) {
     this.log = options.logger.child({ component: "publisher" });
     this.channel = eventsAppendedChannel(options.queuePrefix);
-    this.lock = new LeaderLock(options.databaseUrl, `coop-worker-publisher:${process.pid}`, this.log, (reason) => this.demote(reason));
+    this.lease = new Lease(options.pool, PUBLISHER_LEASE, options.holder, options.leaseMs);
   }
 
   get isActive(): boolean {
@@ -78,20 +114,21 @@ export class Publisher {
 
   async start(): Promise<void> {
     this.options.subscriber.on("message", this.onMessage);
-    await this.options.subscriber.subscribe(this.channel);
+    // Subscribes again by itself after a reconnect (ioredis autoResubscribe).
+    this.options.subscriber.subscribe(this.channel).catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, "could not subscribe to nudges yet (polling meanwhile)"));
     this.scheduleElection(0);
   }
 
-  /** Stops publishing, waits for the batch in hand, releases the lock. */
+  /** Stops publishing, waits for the batch in hand, gives the lease up. */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.electionTimer);
     this.demote("shutting down", false);
     await this.pumping;
-    while (this.reconciling) await sleep(10);
+    await this.reconciling;
     this.options.subscriber.off("message", this.onMessage);
     await this.options.subscriber.unsubscribe(this.channel).catch(() => undefined);
-    await this.lock.release();
+    await this.lease.release().catch(() => undefined);
   }
 
   /** A commit happened somewhere: read now, and keep reading briefly. */
@@ -101,21 +138,21 @@ export class Publisher {
     this.schedule();
   }
 
-  private scheduleElection(delay = this.options.electionIntervalMs ?? 1_000): void {
+  private scheduleElection(delay = Math.max(200, Math.floor(this.options.leaseMs / 5))): void {
     if (this.stopping) return;
     this.electionTimer = setTimeout(() => void this.election(), delay);
   }
 
+  /** Takes or renews the lease; one renewal missed past its expiry and the role is another's. */
   private async election(): Promise<void> {
     try {
-      if (this.leader) {
-        if (!(await this.lock.check())) this.demote("publisher lock lost");
-      } else if (await this.lock.tryAcquire()) {
-        await this.promote();
-      }
+      const held = await this.lease.acquire();
+      if (held && !this.leader) await this.promote();
+      else if (!held && this.leader) this.demote("the publisher lease is held by another process");
     } catch (error) {
-      this.log.warn({ err: errorMessage(error) }, "publisher election failed; retrying");
-      if (!this.leader) await this.lock.release();
+      // Without the database the lease cannot be renewed: stop publishing before it may expire.
+      if (this.leader) this.demote(`the publisher lease could not be renewed: ${errorMessage(error)}`);
+      else this.log.debug({ err: errorMessage(error) }, "publisher election failed; retrying");
     } finally {
       this.scheduleElection();
     }
@@ -123,16 +160,19 @@ export class Publisher {
 
   private async promote(): Promise<void> {
     if (this.stopping) return;
-    this.checkpoint = await readPublisherCheckpoint(this.options.pool);
+    const state = await readPublisher(this.options.pool);
+    this.checkpoint = state.checkpoint;
+    this.lastEnqueued.clear();
+    for (const [key, at] of state.published) this.lastEnqueued.set(key, at);
+    await this.refresh();
     if (this.stopping) return;
     this.leader = true;
     this.options.metrics.publisherActive.set(1);
-    this.log.info({ checkpoint: formatCheckpoint(this.checkpoint) }, "publisher active (holds the lock)");
-    const poll = this.options.pollIntervalMs ?? 500;
+    this.log.info({ checkpoint: formatCheckpoint(this.checkpoint) }, "publisher active (holds the lease)");
     // The slow poll is the safety net for lost nudges; the nudge is what makes latency low.
-    this.pollTimer = setInterval(() => this.schedule(), poll);
-    this.reconcileTimer = setInterval(() => void this.reconcile(), this.options.reconcileIntervalMs ?? 1_000);
-    void this.reconcile();
+    this.pollTimer = setInterval(() => this.schedule(), this.options.pollIntervalMs ?? 500);
+    this.reconcileTimer = setInterval(() => this.startReconcile(), this.options.reconcileIntervalMs ?? 1_000);
+    this.startReconcile();
     this.schedule();
   }
 
@@ -145,6 +185,24 @@ export class Publisher {
     this.options.metrics.publisherActive.set(0);
     if (warn) this.log.warn({ reason }, "publisher inactive");
     else this.log.info({ reason }, "publisher inactive");
+  }
+
+  /**
+   * Reads the projections' states and layouts. A projection whose layout changed (a rebuild with
+   * another number of lanes) continues from what the database says was handed to its new lanes.
+   */
+  private async refresh(): Promise<{ projections: ProjectionRow[]; lanes: LaneRow[] }> {
+    const [rows, lanes] = await Promise.all([readProjections(this.options.pool), readLanes(this.options.pool)]);
+    const changed = rows.filter((row) => this.layouts.has(row.name) && this.layouts.get(row.name)!.lanes !== row.lanes);
+    if (changed.length > 0) {
+      const state = await readPublisher(this.options.pool);
+      for (const row of changed) {
+        for (const key of [...this.lastEnqueued.keys()]) if (key.startsWith(`${row.name}/`)) this.lastEnqueued.delete(key);
+        for (const [key, at] of state.published) if (key.startsWith(`${row.name}/`)) this.lastEnqueued.set(key, at);
+      }
+    }
+    this.layouts = new Map(rows.map((row) => [row.name, { status: row.status, lanes: row.lanes }]));
+    return { projections: rows, lanes };
   }
 
   /** Single flight: a trigger during a pump makes the pump go round once more. */
@@ -181,20 +239,21 @@ export class Publisher {
         }
       } catch (error) {
         // The checkpoint did not move: the next poll retries the same batch.
-        this.log.error({ err: errorMessage(error) }, "publishing failed; retrying on the next poll");
+        this.log.warn({ err: errorMessage(error) }, "publishing failed; retrying on the next poll");
         return;
       }
     } while (this.again && this.leader && !this.stopping);
   }
 
   /**
-   * True while some projection queue has a job waiting, for at most MAX_HOLD_MS in a row. Asked
-   * every few milliseconds under load, so it is one pipelined LLEN per queue (O(1) each), not
-   * BullMQ's counting script.
+   * True while some lane queue has a job waiting, for at most MAX_HOLD_MS in a row. Asked every
+   * few milliseconds under load, so it is one pipelined LLEN per queue (O(1) each), not BullMQ's
+   * counting script.
    */
   private async projectorsBusy(heldSince: number): Promise<boolean> {
     if (heldSince && Date.now() - heldSince >= MAX_HOLD_MS) return false;
-    const queues = [...this.options.queues.values()];
+    const queues = this.activeQueues();
+    if (queues.length === 0) return false;
     const client = await queues[0]!.client;
     const pipeline = client.pipeline();
     for (const queue of queues) pipeline.llen(queue.keys.wait!);
@@ -202,70 +261,139 @@ export class Publisher {
     return replies.some(([error, length]) => !error && Number(length) > 0);
   }
 
-  /** Reads one batch and hands it to every projection's queue; returns the number of events. */
+  private activeQueues(): Queue[] {
+    const queues: Queue[] = [];
+    for (const p of this.options.projections) {
+      const layout = this.layouts.get(p.name);
+      if (layout && isActive(layout.status)) for (const lane of laneNumbers(layout.lanes)) queues.push(this.options.queues.get(p.name, lane));
+    }
+    return queues;
+  }
+
+  /** Reads one batch and hands each projection's lanes their events; returns the number of events. */
   private async publishBatch(): Promise<number> {
     const prev = this.checkpoint;
     if (!prev) return 0;
-    const events = await this.options.eventStore.readAll(prev, this.options.batchSize);
+    const events = await this.options.eventStore.readAll(prev, this.options.batchSize, { raw: true });
     if (events.length === 0) return 0;
+    if (events.length === this.options.batchSize && (await this.jumpBacklog(events))) return events.length;
     const last = checkpointOf(events[events.length - 1]!);
-    const serialized = events.map(serializeEvent);
     const jobId = batchJobId(last);
-    // Every projection gets a job even when none of its types is in the batch: the job moves its
-    // checkpoint, so lag and "prev" stay exact.
-    await Promise.all(
-      this.options.projections.map((p) => {
-        const handled = new Set<string>(p.handles);
-        const data: ProjectionJobData = { prev, last, events: serialized.filter((e) => handled.has(e.type)) };
-        return queueOf(this.options.queues, p.name).add(BATCH_JOB, data, { ...BATCH_JOB_OPTIONS, jobId });
-      }),
-    );
+    const adds: Promise<unknown>[] = [];
+    const published: PublishedLane[] = [];
+    const layouts = new Map<string, number>();
+    for (const p of this.options.projections) {
+      const layout = this.layouts.get(p.name);
+      if (!layout) continue; // not in the database yet: the runtime creates it
+      layouts.set(p.name, layout.lanes);
+      if (!isActive(layout.status)) {
+        // A stopped projection gets no jobs (Redis stays bounded): its lanes owe these events, and
+        // it catches up from the event store when it runs again.
+        for (const lane of laneNumbers(layout.lanes)) published.push({ projection: p.name, lane, last });
+        continue;
+      }
+      const byLane = new Map<number, JobEvent[]>();
+      for (const e of events) {
+        if (!wants(p, e)) continue;
+        const lane = laneOf(e.streamHash, layout.lanes);
+        let list = byLane.get(lane);
+        if (!list) byLane.set(lane, (list = []));
+        list.push(toJobEvent(e));
+      }
+      for (const [lane, laneEvents] of byLane) {
+        const key = laneKey(p.name, lane);
+        const data: LaneJobData = { lanes: layout.lanes, prev: this.lastEnqueued.get(key) ?? prev, last, events: laneEvents };
+        adds.push(this.options.queues.get(p.name, lane).add(BATCH_JOB, data, { ...JOB_OPTIONS, jobId }));
+        published.push({ projection: p.name, lane, last });
+      }
+    }
+    await Promise.all(adds);
     // After the enqueue: a crash in between re-enqueues the batch, which projectors skip.
-    await savePublisherCheckpoint(this.options.pool, last);
+    await savePublished(this.options.pool, last, published, layouts);
+    for (const lane of published) this.lastEnqueued.set(laneKey(lane.projection, lane.lane), last);
     this.checkpoint = last;
     this.options.metrics.eventsPublished.inc(events.length);
-    this.log.debug({ jobId, events: events.length, correlationIds: firstCorrelationIds(events) }, "batch published");
+    this.log.debug({ jobId, events: events.length, lanes: published.length, correlationIds: firstCorrelationIds(events) }, "batch published");
     return events.length;
   }
 
   /**
+   * Far behind the readable head, the backlog is not carried through Redis: every lane gets a
+   * catch-up job to the head and reads its own events from the store. True if it jumped.
+   */
+  private async jumpBacklog(batch: readonly RecordedEvent[]): Promise<boolean> {
+    const head = await this.options.eventStore.readableHead();
+    const last = batch[batch.length - 1]!;
+    if (!head || BigInt(head.position) - BigInt(last.position) < BACKLOG_POSITIONS) return false;
+    const published: PublishedLane[] = [];
+    const layouts = new Map<string, number>();
+    const adds: Promise<unknown>[] = [];
+    for (const p of this.options.projections) {
+      const layout = this.layouts.get(p.name);
+      if (!layout) continue;
+      layouts.set(p.name, layout.lanes);
+      for (const lane of laneNumbers(layout.lanes)) {
+        published.push({ projection: p.name, lane, last: head });
+        if (isActive(layout.status)) adds.push(enqueueCatchUp(this.options.queues.get(p.name, lane), layout.lanes, this.checkpoint!, head));
+      }
+    }
+    await Promise.all(adds);
+    await savePublished(this.options.pool, head, published, layouts);
+    for (const lane of published) this.lastEnqueued.set(laneKey(lane.projection, lane.lane), head);
+    this.log.info({ from: formatCheckpoint(this.checkpoint!), to: formatCheckpoint(head) }, "far behind the event store: lanes catch up from it directly");
+    this.checkpoint = head;
+    return true;
+  }
+
+  private startReconcile(): void {
+    if (!this.leader || this.reconciling || this.stopping) return;
+    this.reconciling = this.reconcile().finally(() => {
+      this.reconciling = null;
+    });
+  }
+
+  /**
    * Every second, by the active publisher: re-asserts global concurrency (lost if Redis lost its
-   * keys), aligns each queue's pause with the projection's status, and gives a projection that is
-   * behind with nothing queued a catch-up job. This is how delivery recovers after Redis is
-   * flushed or a job was dropped.
+   * keys); gives a lane that is behind with nothing queued a catch-up job (a job lost with Redis, a
+   * projection that runs again); retries parked streams now and then; sets a stopped projection
+   * running again after a while, to see whether its fault passed. This is how delivery heals after
+   * Redis is flushed, a job was dropped, or a database fault passed.
    */
   private async reconcile(): Promise<void> {
-    if (!this.leader || this.reconciling || this.stopping) return;
-    this.reconciling = true;
     try {
-      const { queues, pool, projections } = this.options;
-      await assertGlobalConcurrency(queues);
-      const rows = await readProjections(pool);
+      const { pool, queues, projections } = this.options;
+      const { projections: rows, lanes } = await this.refresh();
+      const checkpoint = this.checkpoint;
+      if (!checkpoint) return;
+      await assertGlobalConcurrency(this.activeQueues());
+      const now = Date.now();
+      const retryParked = now - this.lastParkedRetry >= this.options.parkRetryMs;
+      if (retryParked) this.lastParkedRetry = now;
       for (const p of projections) {
         const row = rows.find((r) => r.name === p.name);
-        const checkpoint = this.checkpoint;
-        if (!row || !checkpoint) continue;
-        const queue = queueOf(queues, p.name);
-        const paused = await queue.isPaused();
-        if (isActive(row.status) && paused) {
-          this.log.warn({ projection: p.name }, "queue was paused although the projection is active: resuming it");
-          await queue.resume();
-        } else if (!isActive(row.status) && !paused) {
-          await queue.pause();
+        if (!row) continue;
+        if (row.status === "ERROR" && row.errorSince && now - row.errorSince.getTime() >= this.options.errorRetryMs) {
+          await setProjectionRunning(pool, p.name, true);
+          this.log.warn({ projection: p.name, lastError: row.lastError }, "projection stopped by an error: trying it again (it stops again if the fault is still there)");
+          continue; // its lanes catch up on the next round, with the status refreshed
         }
-        if (isActive(row.status) && compareCheckpoints(row.checkpoint, checkpoint) < 0 && (await pendingJobs(queue)) === 0) {
-          if (await enqueueCatchUp(queue, row.checkpoint, checkpoint)) {
+        if (!isActive(row.status)) continue;
+        for (const lane of lanes.filter((l) => l.projection === p.name)) {
+          const queue = queues.get(p.name, lane.lane);
+          const handed = this.lastEnqueued.get(laneKey(p.name, lane.lane));
+          const behind = handed !== undefined && compareCheckpoints(lane.checkpoint, handed) < 0;
+          if (behind && (await pendingJobs(queue)) === 0 && (await enqueueCatchUp(queue, row.lanes, lane.checkpoint, checkpoint))) {
             this.log.info(
-              { projection: p.name, from: formatCheckpoint(row.checkpoint), to: formatCheckpoint(checkpoint) },
-              "projection behind with an empty queue: catch-up job enqueued",
+              { projection: p.name, lane: lane.lane, from: formatCheckpoint(lane.checkpoint), to: formatCheckpoint(checkpoint) },
+              "lane behind with an empty queue: catch-up job enqueued",
             );
           }
+          if (retryParked && lane.parkedStreams > 0) await enqueueParkedRetry(queue, row.lanes);
         }
       }
+      await this.options.onReconcile?.({ projections: rows, lanes, checkpoint });
     } catch (error) {
       this.log.warn({ err: errorMessage(error) }, "reconcile failed; retrying");
-    } finally {
-      this.reconciling = false;
     }
   }
 }

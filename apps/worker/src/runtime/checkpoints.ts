@@ -1,116 +1,223 @@
 import type pg from "pg";
-import { START, type Checkpoint } from "@coop/event-store";
+import { compareCheckpoints, START, type Checkpoint } from "@coop/event-store";
+import { laneNumbers } from "./lanes";
 
 export type ProjectionStatus = "RUNNING" | "REBUILDING" | "STOPPED" | "ERROR";
 
 export interface ProjectionRow {
   name: string;
-  checkpoint: Checkpoint;
+  /** The projection code version its read model was built with. */
+  version: number;
+  lanes: number;
   status: ProjectionStatus;
   lastError: string | null;
-  eventsProcessed: string;
+  errorSince: Date | null;
   updatedAt: Date;
 }
 
-/** Statuses in which events are applied (a rebuild keeps the live table current meanwhile). */
+export interface LaneRow {
+  projection: string;
+  lane: number;
+  /** The last event applied (the lane's checkpoint). */
+  checkpoint: Checkpoint;
+  eventsProcessed: string;
+  parkedStreams: number;
+  lastAppliedAt: Date | null;
+  updatedAt: Date;
+}
+
+type Db = pg.Pool | pg.ClientBase;
+
+/** Statuses in which events are applied (a rebuild keeps the live tables current meanwhile). */
 export function isActive(status: ProjectionStatus): boolean {
   return status === "RUNNING" || status === "REBUILDING";
 }
 
-const SELECT = `SELECT name, transaction_id::text AS transaction_id, position::text AS position, status::text AS status,
-       last_error, events_processed::text AS events_processed, updated_at FROM projections`;
+const PROJECTION_SELECT = `SELECT name, version, lanes, status::text AS status, last_error, error_since, updated_at FROM projections`;
 
-interface Row {
+interface ProjectionDbRow {
   name: string;
-  transaction_id: string;
-  position: string;
+  version: number;
+  lanes: number;
   status: ProjectionStatus;
   last_error: string | null;
-  events_processed: string;
+  error_since: Date | null;
   updated_at: Date;
 }
 
-function toProjection(r: Row): ProjectionRow {
+function toProjection(r: ProjectionDbRow): ProjectionRow {
+  return { name: r.name, version: r.version, lanes: r.lanes, status: r.status, lastError: r.last_error, errorSince: r.error_since, updatedAt: r.updated_at };
+}
+
+const LANE_COLUMNS = `l.projection, l.lane, l.transaction_id::text AS transaction_id, l.position::text AS position,
+  l.events_processed::text AS events_processed, l.parked_streams, l.last_applied_at, l.updated_at`;
+
+interface LaneDbRow {
+  projection: string;
+  lane: number;
+  transaction_id: string;
+  position: string;
+  events_processed: string;
+  parked_streams: number;
+  last_applied_at: Date | null;
+  updated_at: Date;
+}
+
+function toLane(r: LaneDbRow): LaneRow {
   return {
-    name: r.name,
+    projection: r.projection,
+    lane: r.lane,
     checkpoint: { transactionId: r.transaction_id, position: r.position },
-    status: r.status,
-    lastError: r.last_error,
     eventsProcessed: r.events_processed,
+    parkedStreams: r.parked_streams,
+    lastAppliedAt: r.last_applied_at,
     updatedAt: r.updated_at,
   };
 }
 
-/** Creates the rows of new projections (checkpoint at the start, RUNNING); leaves others alone. */
-export async function ensureProjectionRows(db: pg.Pool | pg.ClientBase, names: readonly string[]): Promise<void> {
-  await db.query("INSERT INTO projections (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING", [names]);
-}
-
-export async function readProjections(db: pg.Pool | pg.ClientBase): Promise<ProjectionRow[]> {
-  const { rows } = await db.query<Row>(`${SELECT} ORDER BY name`);
-  return rows.map(toProjection);
-}
-
-export async function readProjection(db: pg.Pool | pg.ClientBase, name: string): Promise<ProjectionRow | null> {
-  const { rows } = await db.query<Row>(`${SELECT} WHERE name = $1`, [name]);
-  return rows[0] ? toProjection(rows[0]) : null;
-}
-
 /**
- * Locks the projection's row for the rest of the transaction, creating it if missing. The lock
- * serialises everything that moves the checkpoint (jobs in any process, a rebuild's swap), even
- * if BullMQ's global concurrency was lost with Redis.
+ * Creates the rows of projections the database does not know yet, built by `version` with `lanes`
+ * lanes from the first event (their read models are empty, so there is nothing to rebuild), and
+ * their lane rows. Leaves existing projections alone.
  */
-export async function lockProjection(client: pg.ClientBase, name: string): Promise<ProjectionRow> {
-  const sql = `${SELECT} WHERE name = $1 FOR UPDATE`;
-  let { rows } = await client.query<Row>(sql, [name]);
-  if (!rows[0]) {
-    await client.query("INSERT INTO projections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", [name]);
-    ({ rows } = await client.query<Row>(sql, [name]));
-  }
-  if (!rows[0]) throw new Error(`projection row "${name}" could not be created`);
-  return toProjection(rows[0]);
-}
-
-/**
- * BEGIN and lockProjection in one round trip (a simple-protocol message with two statements):
- * a projector job is a handful of round trips, and each one costs most under load.
- */
-export async function beginAndLockProjection(client: pg.ClientBase, name: string): Promise<ProjectionRow> {
-  const results = (await client.query(`BEGIN; ${SELECT} WHERE name = ${client.escapeLiteral(name)} FOR UPDATE`)) as unknown as pg.QueryResult<Row>[];
-  const row = results[1]?.rows[0];
-  return row ? toProjection(row) : lockProjection(client, name);
-}
-
-/** advanceProjection and COMMIT in one round trip. */
-export async function advanceProjectionAndCommit(client: pg.ClientBase, name: string, checkpoint: Checkpoint, applied: number): Promise<void> {
-  const { transactionId, position } = checkpoint;
-  if (!/^\d+$/.test(transactionId) || !/^\d+$/.test(position) || !Number.isInteger(applied) || applied < 0) {
-    throw new Error(`bad checkpoint ${transactionId}/${position} (+${applied}) for ${name}`);
-  }
-  await client.query(
-    `UPDATE projections SET transaction_id = ${transactionId}, position = ${position},
-            events_processed = events_processed + ${applied}, updated_at = now()
-      WHERE name = ${client.escapeLiteral(name)}; COMMIT`,
+export async function ensureProjectionRows(db: Db, projections: readonly { name: string; version: number }[], lanes: number): Promise<void> {
+  await db.query(
+    `WITH created AS (
+       INSERT INTO projections (name, version, lanes) SELECT unnest($1::text[]), unnest($2::int[]), $3::int
+       ON CONFLICT (name) DO NOTHING RETURNING name, lanes)
+     INSERT INTO projection_lanes (projection, lane) SELECT c.name, l FROM created c, generate_series(0, c.lanes - 1) l
+     ON CONFLICT DO NOTHING`,
+    [projections.map((p) => p.name), projections.map((p) => p.version), lanes],
   );
 }
 
-/** Stops a projection after its last retry; returns false if it was not active (already stopped). */
-export async function markProjectionError(db: pg.Pool | pg.ClientBase, name: string, message: string): Promise<boolean> {
+export async function readProjections(db: Db): Promise<ProjectionRow[]> {
+  const { rows } = await db.query<ProjectionDbRow>(`${PROJECTION_SELECT} ORDER BY name`);
+  return rows.map(toProjection);
+}
+
+export async function readProjection(db: Db, name: string): Promise<ProjectionRow | null> {
+  const { rows } = await db.query<ProjectionDbRow>(`${PROJECTION_SELECT} WHERE name = $1`, [name]);
+  return rows[0] ? toProjection(rows[0]) : null;
+}
+
+/** Lane rows of one projection (or all), by projection and lane. */
+export async function readLanes(db: Db, projection?: string): Promise<LaneRow[]> {
+  const { rows } = await db.query<LaneDbRow>(
+    `SELECT ${LANE_COLUMNS} FROM projection_lanes l WHERE $1::text IS NULL OR l.projection = $1 ORDER BY l.projection, l.lane`,
+    [projection ?? null],
+  );
+  return rows.map(toLane);
+}
+
+/** The publisher's checkpoint, and per lane the last event it handed to that lane. */
+export interface PublisherState {
+  checkpoint: Checkpoint;
+  /** "projection/lane" -> the last event of the last batch that held events of that lane. */
+  published: ReadonlyMap<string, Checkpoint>;
+}
+
+export function laneKey(projection: string, lane: number): string {
+  return `${projection}/${lane}`;
+}
+
+/** What the publisher last handed to a lane (START if nothing). */
+export function publishedTo(state: PublisherState, projection: string, lane: number): Checkpoint {
+  return state.published.get(laneKey(projection, lane)) ?? START;
+}
+
+/**
+ * Where a lane really is: at its checkpoint, or, when it has applied everything handed to it, at
+ * the publisher's checkpoint (no event of the lane lies in between).
+ */
+export function effectiveCheckpoint(lane: LaneRow, publisher: PublisherState): Checkpoint {
+  const handed = publishedTo(publisher, lane.projection, lane.lane);
+  if (compareCheckpoints(lane.checkpoint, handed) >= 0 && compareCheckpoints(publisher.checkpoint, lane.checkpoint) > 0) return publisher.checkpoint;
+  return lane.checkpoint;
+}
+
+/** Whether a lane has events handed to it (or owed it) that it has not applied. */
+export function laneBehind(lane: LaneRow, publisher: PublisherState): boolean {
+  return compareCheckpoints(lane.checkpoint, publishedTo(publisher, lane.projection, lane.lane)) < 0;
+}
+
+/** A projection's own position: the least of its lanes' (everything before it is applied). */
+export function projectionCheckpoint(lanes: readonly LaneRow[], publisher: PublisherState): Checkpoint {
+  let least: Checkpoint | null = null;
+  for (const lane of lanes) {
+    const at = effectiveCheckpoint(lane, publisher);
+    if (least === null || compareCheckpoints(at, least) < 0) least = at;
+  }
+  return least ?? START;
+}
+
+/** The projection and one lane of it, as a job sees them once the lane row is locked. */
+export interface LockedLane {
+  projection: ProjectionRow;
+  lane: LaneRow;
+}
+
+/**
+ * BEGIN and the lane's row lock, with its projection's row, in one round trip (a simple-protocol
+ * message with two statements). The lock serialises everything that moves the lane's checkpoint
+ * (jobs in any process, a rebuild's swap), even if BullMQ's global concurrency was lost with Redis.
+ * Null when the lane does not exist (the projection's layout changed).
+ */
+export async function beginAndLockLane(client: pg.ClientBase, projection: string, lane: number): Promise<LockedLane | null> {
+  if (!Number.isInteger(lane) || lane < 0) throw new Error(`bad lane ${lane}`);
+  const results = (await client.query(
+    `BEGIN; SELECT ${LANE_COLUMNS}, p.version, p.lanes, p.status::text AS status, p.last_error, p.error_since, p.updated_at AS projection_updated_at
+       FROM projection_lanes l JOIN projections p ON p.name = l.projection
+      WHERE l.projection = ${client.escapeLiteral(projection)} AND l.lane = ${lane} FOR UPDATE OF l`,
+  )) as unknown as pg.QueryResult<LaneDbRow & Omit<ProjectionDbRow, "name" | "updated_at"> & { projection_updated_at: Date }>[];
+  const row = results[1]?.rows[0];
+  if (!row) return null;
+  return {
+    lane: toLane(row),
+    projection: toProjection({ ...row, name: projection, updated_at: row.projection_updated_at }),
+  };
+}
+
+/** Moves the lane's checkpoint, counts what was applied and parked, and commits: one round trip. */
+export async function advanceLaneAndCommit(
+  client: pg.ClientBase,
+  projection: string,
+  lane: number,
+  checkpoint: Checkpoint,
+  applied: number,
+  parkedStreams: number | null,
+): Promise<void> {
+  const { transactionId, position } = checkpoint;
+  if (!/^\d+$/.test(transactionId) || !/^\d+$/.test(position) || !Number.isInteger(applied) || applied < 0) {
+    throw new Error(`bad checkpoint ${transactionId}/${position} (+${applied}) for ${projection}/${lane}`);
+  }
+  const parked = parkedStreams === null ? "" : `, parked_streams = ${Math.max(0, Math.floor(parkedStreams))}`;
+  await client.query(
+    `UPDATE projection_lanes SET transaction_id = ${transactionId}, position = ${position}, events_processed = events_processed + ${applied},
+            last_applied_at = CASE WHEN ${applied} > 0 THEN now() ELSE last_applied_at END, updated_at = now()${parked}
+      WHERE projection = ${client.escapeLiteral(projection)} AND lane = ${lane}; COMMIT`,
+  );
+}
+
+/** Stops a projection (all its lanes); returns false if it was not active (already stopped). */
+export async function markProjectionError(db: Db, name: string, message: string): Promise<boolean> {
   const result = await db.query(
-    `UPDATE projections SET status = 'ERROR', last_error = $2, updated_at = now()
+    `UPDATE projections SET status = 'ERROR', last_error = $2, error_since = now(), updated_at = now()
       WHERE name = $1 AND status IN ('RUNNING', 'REBUILDING')`,
     [name, message.slice(0, 4000)],
   );
   return (result.rowCount ?? 0) > 0;
 }
 
-/** ERROR/STOPPED -> RUNNING, error cleared. Returns the row, or null if there is none. */
-export async function setProjectionRunning(db: pg.Pool | pg.ClientBase, name: string): Promise<ProjectionRow | null> {
-  const { rows } = await db.query<Row>(
-    `UPDATE projections SET status = 'RUNNING', last_error = NULL, updated_at = now() WHERE name = $1
-     RETURNING name, transaction_id::text AS transaction_id, position::text AS position, status::text AS status,
-               last_error, events_processed::text AS events_processed, updated_at`,
+/**
+ * ERROR/STOPPED -> RUNNING. With `keepError`, the last error stays readable (an automatic retry);
+ * otherwise it is cleared (an operator resumed it). Null if there is no such projection.
+ */
+export async function setProjectionRunning(db: Db, name: string, keepError = false): Promise<ProjectionRow | null> {
+  const { rows } = await db.query<ProjectionDbRow>(
+    `UPDATE projections SET status = 'RUNNING', error_since = NULL, updated_at = now()${keepError ? "" : ", last_error = NULL"}
+      WHERE name = $1 AND status IN ('ERROR', 'STOPPED', 'RUNNING')
+     RETURNING name, version, lanes, status::text AS status, last_error, error_since, updated_at`,
     [name],
   );
   return rows[0] ? toProjection(rows[0]) : null;
@@ -118,29 +225,72 @@ export async function setProjectionRunning(db: pg.Pool | pg.ClientBase, name: st
 
 export const PUBLISHER_NAME = "main";
 
-export async function readPublisherCheckpoint(db: pg.Pool | pg.ClientBase): Promise<Checkpoint> {
-  const { rows } = await db.query<{ transaction_id: string; position: string }>(
-    "SELECT transaction_id::text AS transaction_id, position::text AS position FROM publisher_checkpoints WHERE name = $1",
+export async function readPublisher(db: Db): Promise<PublisherState> {
+  const { rows } = await db.query<{ transaction_id: string; position: string; published: Record<string, [string, string]> }>(
+    "SELECT transaction_id::text AS transaction_id, position::text AS position, published FROM publisher_checkpoints WHERE name = $1",
     [PUBLISHER_NAME],
   );
-  return rows[0] ? { transactionId: rows[0].transaction_id, position: rows[0].position } : START;
+  const row = rows[0];
+  if (!row) return { checkpoint: START, published: new Map() };
+  return {
+    checkpoint: { transactionId: row.transaction_id, position: row.position },
+    published: new Map(Object.entries(row.published).map(([key, [transactionId, position]]) => [key, { transactionId, position }])),
+  };
 }
 
-/** Moves the publisher's checkpoint forward, never back (a deposed publisher may still write once). */
-export async function savePublisherCheckpoint(db: pg.Pool | pg.ClientBase, checkpoint: Checkpoint): Promise<void> {
+export async function readPublisherCheckpoint(db: Db): Promise<Checkpoint> {
+  return (await readPublisher(db)).checkpoint;
+}
+
+/** A lane that was handed events up to `last` (or, for a stopped projection, owes them). */
+export interface PublishedLane {
+  projection: string;
+  lane: number;
+  last: Checkpoint;
+}
+
+/**
+ * After a batch is enqueued: the publisher's checkpoint and what each lane was handed, in one
+ * statement on the publisher's own row (never waiting for a projector). Both only move forward (a
+ * deposed publisher may still write once). `layouts` are the lane counts the batch was split by:
+ * a projection whose layout changed meanwhile (a rebuild with another number of lanes) gets all
+ * its lanes marked as owing every event up to the checkpoint, so that they catch up from the event
+ * store rather than trust jobs of the old layout. The layouts are read FOR SHARE: a rebuild's swap,
+ * which holds them FOR UPDATE while it changes them, is waited for, and its new values are seen.
+ */
+export async function savePublished(db: Db, checkpoint: Checkpoint, lanes: readonly PublishedLane[], layouts: ReadonlyMap<string, number>): Promise<void> {
   await db.query(
-    `INSERT INTO publisher_checkpoints AS p (name, transaction_id, position) VALUES ($1, $2::bigint, $3::bigint)
-     ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position, updated_at = now()
+    `WITH layout AS (
+       SELECT p.name, p.lanes, y.used FROM projections p JOIN unnest($7::text[], $8::int[]) AS y(name, used) ON y.name = p.name FOR SHARE OF p
+     ), given AS (
+       SELECT g.projection || '/' || g.lane AS key, c.tx, c.pos
+         FROM unnest($4::text[], $5::int[], $6::text[]) AS g(projection, lane, last)
+         CROSS JOIN LATERAL (SELECT split_part(g.last, '/', 1)::bigint AS tx, split_part(g.last, '/', 2)::bigint AS pos) c
+         JOIN layout l ON l.name = g.projection AND l.lanes = l.used
+       UNION ALL
+       SELECT l.name || '/' || n, $2::bigint, $3::bigint FROM layout l, generate_series(0, l.lanes - 1) n WHERE l.lanes <> l.used
+     )
+     INSERT INTO publisher_checkpoints AS p (name, transaction_id, position, published)
+     VALUES ($1, $2::bigint, $3::bigint, (SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(tx::text, pos::text)), '{}') FROM given))
+     ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position, updated_at = now(),
+       published = p.published || (SELECT coalesce(jsonb_object_agg(g.key, jsonb_build_array(g.tx::text, g.pos::text)), '{}') FROM given g
+                                    WHERE NOT p.published ? g.key
+                                       OR (g.tx, g.pos) > ((p.published -> g.key ->> 0)::bigint, (p.published -> g.key ->> 1)::bigint))
       WHERE (p.transaction_id, p.position) < (EXCLUDED.transaction_id, EXCLUDED.position)`,
-    [PUBLISHER_NAME, checkpoint.transactionId, checkpoint.position],
+    [
+      PUBLISHER_NAME,
+      checkpoint.transactionId,
+      checkpoint.position,
+      lanes.map((l) => l.projection),
+      lanes.map((l) => l.lane),
+      lanes.map((l) => `${l.last.transactionId}/${l.last.position}`),
+      [...layouts.keys()],
+      [...layouts.values()],
+    ],
   );
 }
 
-/** Events after a checkpoint (committed or not yet visible): the lag the status table shows. */
-export async function countEventsAfter(db: pg.Pool | pg.ClientBase, checkpoint: Checkpoint): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(
-    "SELECT count(*)::text AS n FROM events WHERE (transaction_id, position) > ($1::bigint, $2::bigint)",
-    [checkpoint.transactionId, checkpoint.position],
-  );
-  return Number(rows[0]!.n);
+/** The lane numbers a projection row says it has. */
+export function lanesOf(projection: ProjectionRow): number[] {
+  return laneNumbers(projection.lanes);
 }

@@ -1,25 +1,45 @@
 import type { JobsOptions } from "bullmq";
-import type { Checkpoint, RecordedEvent } from "@coop/event-store";
+import type { Checkpoint, RecordedEvent, Upcast } from "@coop/event-store";
 
-/** A job of a projection queue: the events of the handled types in (prev, last], in log order. */
-export interface ProjectionJobData {
-  /** The publisher's checkpoint before this batch: a projector behind it missed something. */
+/**
+ * An event as it travels in a job: only what a projector needs, as stored (personal fields stay
+ * encrypted in Redis; the projector decrypts and upcasts), in a compact array.
+ */
+export type JobEvent = [
+  position: string,
+  transactionId: string,
+  tenantId: string,
+  streamId: string,
+  streamType: string,
+  streamVersion: number,
+  type: string,
+  schemaVersion: number,
+  data: unknown,
+  recordedAtMs: number,
+  streamHash: number,
+  correlationId: string | null,
+];
+
+/** A job of one lane of one projection: the lane's events in (prev, last], in log order. */
+export interface LaneJobData {
+  /** The number of lanes the publisher split by: a job of another layout is not applied. */
+  lanes: number;
+  /** The last event handed to this lane before this job: a lane behind it missed something. */
   prev: Checkpoint;
-  /** The last event of the batch (any type): the projection's checkpoint once applied. */
+  /** The last event of the publisher's batch (any lane, any type): the lane's checkpoint once applied. */
   last: Checkpoint;
-  /** May be empty (no handled type in the batch, or a catch-up job). */
-  events: SerializedEvent[];
+  /** May be empty (a catch-up job: the projector reads the gap from the event store). */
+  events: JobEvent[];
 }
-
-/** RecordedEvent as it travels through Redis (JSON): the Date becomes ISO text. */
-export type SerializedEvent = Omit<RecordedEvent, "recordedAt"> & { recordedAt: string };
 
 export const BATCH_JOB = "batch";
 export const CATCHUP_JOB = "catchup";
-export const JOB_NAMES: readonly string[] = [BATCH_JOB, CATCHUP_JOB];
+/** Retries the parked streams of the lane (sequenced dead letters), in the lane's order of jobs. */
+export const RETRY_PARKED_JOB = "retry-parked";
+export const JOB_NAMES: readonly string[] = [BATCH_JOB, CATCHUP_JOB, RETRY_PARKED_JOB];
 
-export function queueName(projection: string): string {
-  return `projection.${projection}`;
+export function queueName(projection: string, lane: number): string {
+  return `projection.${projection}.${lane}`;
 }
 
 /** Deterministic, so that re-enqueueing a batch after a publisher crash is deduplicated. */
@@ -31,36 +51,42 @@ export function catchupJobId(last: Checkpoint): string {
   return `catchup-${last.transactionId}-${last.position}`;
 }
 
-/** Retries with backoff (200, 400, 800, 1600 ms); after the 5th failure the projection stops (ERROR). */
-export const JOB_ATTEMPTS = 5;
-
-export const BATCH_JOB_OPTIONS: JobsOptions = {
-  attempts: JOB_ATTEMPTS,
-  backoff: { type: "exponential", delay: 200 },
-  // Jobs carry up to a thousand events: keep a window for the dashboard, not the history
-  // (the event store is the history).
-  removeOnComplete: { count: 100, age: 24 * 3600 },
-  removeOnFail: { count: 1000, age: 7 * 24 * 3600 },
-};
-
 /**
- * Catch-up jobs are removed when done either way: their id names only the target checkpoint, and a
- * finished job kept under that id would silently swallow a later catch-up to the same target.
+ * One attempt: a failing job retries inside itself (holding its lane, so that nothing overtakes
+ * it), then parks the failing stream. Jobs are removed when done: they hold events, and the event
+ * store is the history. A job that fails anyway (the process's own fault) is kept a little while
+ * for the dashboard.
  */
-export const CATCHUP_JOB_OPTIONS: JobsOptions = {
-  ...BATCH_JOB_OPTIONS,
+export const JOB_OPTIONS: JobsOptions = {
+  attempts: 1,
   removeOnComplete: true,
-  removeOnFail: true,
+  removeOnFail: { count: 20, age: 3_600 },
 };
 
-export function serializeEvent(e: RecordedEvent): SerializedEvent {
-  return { ...e, recordedAt: e.recordedAt.toISOString() };
+export function toJobEvent(e: RecordedEvent): JobEvent {
+  const correlationId = typeof e.metadata?.correlationId === "string" ? e.metadata.correlationId : null;
+  return [e.position, e.transactionId, e.tenantId, e.streamId, e.streamType, e.streamVersion, e.type, e.schemaVersion, e.data, e.recordedAt.getTime(), e.streamHash, correlationId];
 }
 
-export function reviveEvent(e: SerializedEvent): RecordedEvent {
-  const recordedAt = new Date(e.recordedAt);
-  if (Number.isNaN(recordedAt.getTime())) throw new Error(`event at position ${e.position} has a bad recordedAt: ${e.recordedAt}`);
-  return { ...e, recordedAt };
+/** The event in its current shape (upcast, personal fields decrypted). */
+export function fromJobEvent(j: JobEvent, upcast: Upcast): RecordedEvent {
+  const [position, transactionId, tenantId, streamId, streamType, streamVersion, type, schemaVersion, data, recordedAtMs, streamHash, correlationId] = j;
+  const current = upcast({ type, schemaVersion, data });
+  return {
+    position,
+    transactionId,
+    eventId: "",
+    tenantId,
+    streamId,
+    streamType,
+    streamVersion,
+    type: current.type,
+    schemaVersion: current.schemaVersion,
+    data: current.data,
+    metadata: correlationId === null ? {} : { correlationId },
+    recordedAt: new Date(recordedAtMs),
+    streamHash,
+  };
 }
 
 export function checkpointOf(e: { transactionId: string; position: string }): Checkpoint {
@@ -71,13 +97,16 @@ export function formatCheckpoint(c: Checkpoint): string {
   return `${c.transactionId}/${c.position}`;
 }
 
-/** Throws unless the data has the shape of ProjectionJobData. */
-export function checkJobData(data: unknown): ProjectionJobData {
-  const d = data as Partial<ProjectionJobData> | null;
-  const isCheckpoint = (c: unknown) =>
-    typeof c === "object" && c !== null && /^\d+$/.test(String((c as Checkpoint).transactionId)) && /^\d+$/.test(String((c as Checkpoint).position));
-  if (!d || !isCheckpoint(d.prev) || !isCheckpoint(d.last) || !Array.isArray(d.events)) {
-    throw new Error(`job data is not {prev, last, events}: ${JSON.stringify(data).slice(0, 200)}`);
+const isCheckpoint = (c: unknown) =>
+  typeof c === "object" && c !== null && /^\d+$/.test(String((c as Checkpoint).transactionId)) && /^\d+$/.test(String((c as Checkpoint).position));
+
+/** Throws unless the data has the shape of LaneJobData. */
+export function checkJobData(data: unknown): LaneJobData {
+  const d = data as Partial<LaneJobData> | null;
+  if (!d || !Number.isInteger(d.lanes) || !isCheckpoint(d.prev) || !isCheckpoint(d.last) || !Array.isArray(d.events)) {
+    // Never the data itself in the message: events may carry personal fields.
+    const keys = d && typeof d === "object" ? Object.keys(d).join(", ") : typeof data;
+    throw new Error(`job data is not {lanes, prev, last, events} (has: ${keys})`);
   }
-  return d as ProjectionJobData;
+  return d as LaneJobData;
 }

@@ -1,172 +1,198 @@
-import { UnrecoverableError, Worker, type Job, type Queue } from "bullmq";
+import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type pg from "pg";
-import type { EventStore } from "@coop/event-store";
+import type { EventStore, Upcast } from "@coop/event-store";
 import type { WorkerConfig } from "../config";
 import type { WorkerMetrics } from "../http/metrics";
 import { errorMessage, type Logger } from "../logger";
 import type { ProjectionDefinition } from "../projections/types";
-import { ensureProjectionRows, isActive, markProjectionError, readProjections } from "./checkpoints";
-import { JOB_NAMES, checkJobData, formatCheckpoint, queueName, type ProjectionJobData } from "./jobs";
-import { Projector } from "./projector";
-import { recoverAbandonedRebuild } from "./rebuild";
+import { laneKey, readProjections } from "./checkpoints";
+import { BATCH_JOB, CATCHUP_JOB, RETRY_PARKED_JOB, checkJobData, formatCheckpoint, queueName, type LaneJobData } from "./jobs";
+import { laneNumbers } from "./lanes";
+import { LaneProjector, type JobOutcome } from "./projector";
 import { TableAnalyzer } from "./table-analyzer";
-import { assertGlobalConcurrency, queueOf, resumeProjection } from "./queues";
 
 export interface ProjectionRuntimeOptions {
   config: WorkerConfig;
   pool: pg.Pool;
   eventStore: EventStore;
+  upcast: Upcast;
+  /** The projections this process applies (all registered ones, or WORKER_PROJECTIONS). */
   projections: readonly ProjectionDefinition[];
-  queues: ReadonlyMap<string, Queue>;
   /** BullMQ duplicates it for each worker's blocking connection. */
   connection: Redis;
   logger: Logger;
   metrics: WorkerMetrics;
+  /** How often the lanes consumed are matched with the projections' layouts (default 2 s). */
+  syncIntervalMs?: number;
 }
 
-/** The projectors of this process: one BullMQ worker per projection queue, one job at a time. */
+/**
+ * The projectors of this process: one BullMQ worker per lane of each projection, one job at a
+ * time. The lanes follow the projections' layouts in the database (a rebuild may change their
+ * number), so this process consumes what the read models need, whatever its own configuration.
+ */
 export class ProjectionRuntime {
-  private readonly workers: Worker[] = [];
+  private readonly workers = new Map<string, Worker<LaneJobData>>();
+  private readonly projectors = new Map<string, LaneProjector>();
   private readonly analyzer: TableAnalyzer;
+  private readonly warned = new Set<string>();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | null = null;
+  private stopping = false;
 
   constructor(private readonly options: ProjectionRuntimeOptions) {
     this.analyzer = new TableAnalyzer(options.pool, options.logger);
+    for (const projection of options.projections) {
+      this.projectors.set(
+        projection.name,
+        new LaneProjector(projection, {
+          pool: options.pool,
+          eventStore: options.eventStore,
+          upcast: options.upcast,
+          retryWindowMs: options.config.retryWindowMs,
+          parkLimit: options.config.parkLimit,
+          stopping: () => this.stopping,
+          onRetry: (attempt, error, infrastructure) => {
+            options.metrics.jobFailures.inc({ projection: projection.name });
+            const log = options.logger.child({ projection: projection.name });
+            // Never the event's data: only the error (a database's message names columns, not values of ours).
+            log.warn({ attempt, infrastructure, err: errorMessage(error) }, infrastructure ? "database unavailable; waiting for it" : "projection failed; retrying");
+          },
+        }),
+      );
+    }
   }
 
-  /**
-   * Before taking jobs: checkpoint rows exist, global concurrency is set, and every projection
-   * left in ERROR resumes from its checkpoint (the fault may be fixed by this very restart; if
-   * not, it fails again and stops again).
-   */
-  async prepare(): Promise<void> {
-    const { pool, projections, queues, logger } = this.options;
-    await ensureProjectionRows(pool, projections.map((p) => p.name));
-    await assertGlobalConcurrency(queues);
-    const rows = await readProjections(pool);
-    for (const p of projections) {
-      const row = rows.find((r) => r.name === p.name);
-      const queue = queueOf(queues, p.name);
-      if (row?.status === "REBUILDING" && (await recoverAbandonedRebuild(pool, p))) {
-        logger.warn({ projection: p.name }, "a rebuild of this projection was abandoned by its process: dropped its shadow tables, RUNNING again");
-      }
-      if (row?.status === "ERROR") {
-        logger.warn({ projection: p.name, lastError: row.lastError }, "projection was stopped by an error: resuming from its checkpoint");
-        await resumeProjection(pool, queue, p.name);
-      } else if (row && isActive(row.status) && (await queue.isPaused())) {
-        // Paused by an error whose resume did not reach Redis: the row is the truth.
-        await queue.resume();
-      }
-    }
+  /** The lanes this process consumes now, as `projection/lane`. */
+  get lanes(): string[] {
+    return [...this.workers.keys()];
   }
 
   start(): void {
-    const { config, projections, connection, logger } = this.options;
-    for (const projection of projections) {
-      const projector = new Projector(projection, {
-        pool: this.options.pool,
-        eventStore: this.options.eventStore,
-        faults: config.faults,
-      });
-      const log = logger.child({ projection: projection.name });
-      const worker = new Worker<ProjectionJobData>(queueName(projection.name), (job) => this.handle(projector, job, log), {
-        connection,
-        prefix: config.queuePrefix,
-        concurrency: 1,
-        lockDuration: config.jobLockMs,
-        stalledInterval: Math.max(500, Math.floor(config.jobLockMs / 2)),
-        // A job stalls when its process dies; re-running it is harmless (checkpoints), and failing
-        // it for stalling would stop the projection for no fault of its own.
-        maxStalledCount: 1_000_000,
-        autorun: true,
-      });
-      worker.on("error", (error) => log.error({ err: errorMessage(error) }, "queue worker error"));
-      worker.on("failed", (job, error) => {
-        if (job) log.warn({ jobId: job.id, attemptsMade: job.attemptsMade, err: errorMessage(error) }, "job attempt failed");
-      });
-      this.workers.push(worker);
-    }
+    this.sync();
+    this.syncTimer = setInterval(() => this.sync(), this.options.syncIntervalMs ?? 2_000);
   }
 
-  /** Stops taking jobs; waits for the job in hand to finish (its transaction commits or rolls back). */
+  /** Stops taking jobs; waits for the jobs in hand to finish (their transactions commit or roll back). */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+    this.stopping = true;
+    clearInterval(this.syncTimer);
+    await this.syncing;
+    await Promise.all([...this.workers.values()].map((w) => w.close()));
+    this.workers.clear();
     await this.analyzer.idle();
   }
 
-  private async handle(projector: Projector, job: Job<ProjectionJobData>, log: Logger): Promise<unknown> {
+  private sync(): void {
+    if (this.syncing || this.stopping) return;
+    this.syncing = this.syncWorkers()
+      .catch((error: unknown) => this.options.logger.debug({ err: errorMessage(error) }, "lanes not matched with the layouts this time (database unavailable?)"))
+      .finally(() => (this.syncing = null));
+  }
+
+  /** A worker for every lane of every projection this process applies; none for lanes that are gone. */
+  private async syncWorkers(): Promise<void> {
+    const rows = await readProjections(this.options.pool);
+    const wanted = new Set<string>();
+    for (const projection of this.options.projections) {
+      const row = rows.find((r) => r.name === projection.name);
+      if (!row) continue;
+      for (const lane of laneNumbers(row.lanes)) {
+        const key = laneKey(projection.name, lane);
+        wanted.add(key);
+        if (!this.workers.has(key) && !this.stopping) this.workers.set(key, this.startWorker(projection, lane));
+      }
+    }
+    for (const [key, worker] of this.workers) {
+      if (wanted.has(key)) continue;
+      this.workers.delete(key);
+      await worker.close();
+    }
+  }
+
+  private startWorker(projection: ProjectionDefinition, lane: number): Worker<LaneJobData> {
+    const { config, connection, logger } = this.options;
+    const log = logger.child({ projection: projection.name, lane });
+    const projector = this.projectors.get(projection.name)!;
+    const worker = new Worker<LaneJobData>(queueName(projection.name, lane), (job) => this.handle(projector, lane, job, log), {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: 1,
+      lockDuration: config.jobLockMs,
+      stalledInterval: Math.max(500, Math.floor(config.jobLockMs / 2)),
+      // A job stalls when its process dies; re-running it is harmless (checkpoints), and failing
+      // it for stalling would lose it for no fault of its own.
+      maxStalledCount: 1_000_000,
+      autorun: true,
+    });
+    worker.on("error", (error) => log.warn({ err: errorMessage(error) }, "queue worker error (Redis unavailable?)"));
+    worker.on("failed", (job, error) => {
+      if (job) log.warn({ jobId: job.id, err: errorMessage(error) }, "job failed (its events are caught up from the event store)");
+    });
+    return worker;
+  }
+
+  private async handle(projector: LaneProjector, lane: number, job: Job<LaneJobData>, log: Logger): Promise<unknown> {
     const name = projector.projection.name;
     const { metrics } = this.options;
     // Every job we add has a name; BullMQ reads a job whose hash is gone as no name and data {}.
     if (job.name === undefined && Object.keys(job.data ?? {}).length === 0) {
       // The job's hash vanished from Redis (keys deleted or lost while its id was still queued):
-      // a lost job, not a wrong one. Nothing is lost with it: the next job's `prev`, or the
-      // publisher's catch-up, makes the projector read the gap from the event store.
-      log.warn({ jobId: job.id }, "a job's data is gone from Redis; skipped (the projection catches up from the event store)");
+      // a lost job, not a wrong one. The next job's `prev`, or the publisher's catch-up, makes the
+      // lane read the gap from the event store.
+      log.warn({ jobId: job.id }, "a job's data is gone from Redis; skipped (the lane catches up from the event store)");
       return { outcome: "vanished", applied: 0 };
     }
-    if (!JOB_NAMES.includes(job.name)) {
-      const message = `unknown job name "${job.name}" (job ${job.id}) in queue ${queueName(name)}`;
-      await this.stop(name, message, log);
-      throw new UnrecoverableError(message);
-    }
     const started = performance.now();
-    let data: ProjectionJobData | undefined;
-    try {
-      data = checkJobData(job.data);
-      const outcome = await projector.process(data);
-      const seconds = (performance.now() - started) / 1000;
-      metrics.batchDuration.observe({ projection: name }, seconds);
-      metrics.batchSize.observe({ projection: name }, outcome.applied);
-      metrics.eventsApplied.inc({ projection: name }, outcome.applied);
-      if (outcome.applied > 0) this.analyzer.applied(projector.projection, outcome.applied);
-      const level = outcome.kind === "caught-up" || outcome.kind === "inactive" ? "info" : "debug";
-      log[level](
-        {
-          jobId: job.id,
-          outcome: outcome.kind,
-          applied: outcome.applied,
-          checkpoint: "checkpoint" in outcome ? formatCheckpoint(outcome.checkpoint) : undefined,
-          correlationIds: correlationIds(data),
-          ms: Math.round(seconds * 1000),
-        },
-        "projection job done",
-      );
-      return { outcome: outcome.kind, applied: outcome.applied };
-    } catch (error) {
-      metrics.jobFailures.inc({ projection: name });
-      const attempts = job.opts.attempts ?? 1;
-      const final = job.attemptsMade + 1 >= attempts;
-      log.warn(
-        { jobId: job.id, attempt: job.attemptsMade + 1, attempts, err: errorMessage(error), correlationIds: data && correlationIds(data) },
-        final ? "projection job failed for the last time" : "projection job failed; will retry",
-      );
-      if (final) await this.stop(name, errorMessage(error), log);
-      throw error;
+    if (job.name === RETRY_PARKED_JOB) {
+      const result = await projector.retryParked(lane);
+      metrics.eventsApplied.inc({ projection: name }, result.applied);
+      if (result.applied > 0 || result.unparked > 0) log.info({ ...result }, "parked streams retried");
+      return result;
     }
+    if (job.name !== BATCH_JOB && job.name !== CATCHUP_JOB) {
+      log.error({ jobId: job.id, name: job.name }, "unknown job name: dropped");
+      return { outcome: "unknown-job" };
+    }
+    const data = checkJobData(job.data);
+    const outcome = await projector.process(data, lane);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.batchDuration.observe({ projection: name }, seconds);
+    metrics.batchSize.observe({ projection: name }, outcome.applied);
+    metrics.eventsApplied.inc({ projection: name }, outcome.applied);
+    if (outcome.applied > 0) this.analyzer.applied(projector.projection, outcome.applied);
+    this.report(outcome, job, log, seconds);
+    return { outcome: outcome.kind, applied: outcome.applied };
   }
 
-  /**
-   * After the last retry: the projection goes to ERROR with the message, and its queue pauses so
-   * that later jobs cannot overtake the failed one. Other projections go on.
-   */
-  private async stop(name: string, message: string, log: Logger): Promise<void> {
-    try {
-      const changed = await markProjectionError(this.options.pool, name, message);
-      await queueOf(this.options.queues, name).pause();
-      if (changed) log.error({ err: message }, "projection stopped (ERROR): fix the cause, then `pnpm projections resume NAME` or restart the workers");
-    } catch (error) {
-      log.error({ err: errorMessage(error), cause: message }, "could not mark the projection ERROR");
+  private report(outcome: JobOutcome, job: Job<LaneJobData>, log: Logger, seconds: number): void {
+    const name = `${job.queueName}`;
+    switch (outcome.kind) {
+      case "not-mine":
+        if (!this.warned.has(name)) {
+          this.warned.add(name);
+          log.warn({ reason: outcome.reason }, "a job this process must not apply: left to the lanes' owners (a rolling deploy, or a rebuild changing lanes)");
+        }
+        return;
+      case "stopped":
+        log.error({ err: outcome.error }, "projection stopped (ERROR): it retries by itself now and then; `pnpm projections resume NAME` once the cause is fixed");
+        return;
+      default: {
+        const parked = "parked" in outcome ? outcome.parked : 0;
+        const level = outcome.kind === "caught-up" || parked > 0 ? "info" : "debug";
+        log[level](
+          {
+            jobId: job.id,
+            outcome: outcome.kind,
+            applied: outcome.applied,
+            parked,
+            checkpoint: "checkpoint" in outcome ? formatCheckpoint(outcome.checkpoint) : undefined,
+            ms: Math.round(seconds * 1000),
+          },
+          parked > 0 ? "projection job done; streams parked (see `pnpm projections dead-letters`)" : "projection job done",
+        );
+      }
     }
   }
-}
-
-function correlationIds(data: ProjectionJobData): string[] {
-  const ids = new Set<string>();
-  for (const e of data.events) {
-    const id = e.metadata?.correlationId;
-    if (typeof id === "string") ids.add(id);
-    if (ids.size >= 10) break;
-  }
-  return [...ids];
 }

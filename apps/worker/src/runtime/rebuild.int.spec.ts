@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPool } from "@coop/database";
 import type pg from "pg";
 import { projections } from "../projections/projections";
+import { tablesOf } from "../projections/types";
 import { runProjectionsCli, startProjectionsCli } from "../test-kit/cli";
 import { isRebuildRunning } from "./rebuild";
 import { verifyReadModels } from "../test-kit/compare";
@@ -13,7 +14,7 @@ import { TestStack } from "../test-kit/stack";
 import { waitUntil } from "../test-kit/wait";
 import { generateWorkload } from "../test-kit/workload";
 
-const TABLES = projections.flatMap((p) => p.tables);
+const TABLES = projections.flatMap(tablesOf);
 
 let stack: TestStack;
 let readers: pg.Pool;
@@ -125,8 +126,9 @@ describe("projections rebuild", () => {
   });
 
   describe("a rebuild that is interrupted", () => {
-    // Small chunks make the replay take seconds: long enough to be caught in the middle.
-    const slow = () => stack.workerEnv({ WORKER_REBUILD_CHUNK: "5" });
+    // Small chunks make the replay take seconds: long enough to be caught in the middle. A short
+    // lease makes an abandoned rebuild visible soon.
+    const slow = () => stack.workerEnv({ WORKER_REBUILD_CHUNK: "5", WORKER_LEASE_MS: "1500" });
 
     async function shadowRows(table: string): Promise<number> {
       const { rows } = await stack.pool.query<{ n: number | null }>("SELECT (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I', $1::text), false, true, '')))[1]::text::int AS n WHERE to_regclass($1) IS NOT NULL", [table]);
@@ -145,29 +147,32 @@ describe("projections rebuild", () => {
       });
     }
 
-    it("killed mid-replay: status says abandoned, the next worker start drops its shadow tables and sets it RUNNING", async () => {
+    it("killed mid-replay: status says abandoned once its lease expires, and the active publisher drops its shadow tables and sets it RUNNING", async () => {
+      // No publisher meanwhile, so that the abandoned state can be seen before it is cleared.
+      await Promise.all(stack.running().map((w) => w.stop()));
       const rebuild = startProjectionsCli(["rebuild", "family-detail"], slow());
       await untilReplaying("family-detail", "family_views");
       rebuild.child.kill("SIGKILL");
       const killed = await rebuild.done;
       expect(killed.code).toBeNull(); // died by the signal, in the middle
 
+      await waitUntil("the rebuild's lease to expire", async () => !(await isRebuildRunning(stack.pool, "family-detail")), { timeoutMs: 10_000 });
       const shown = await runProjectionsCli(["status"], stack.workerEnv());
       expect(shown.stdout).toMatch(/family-detail .*REBUILDING \(abandoned/);
       expect(await shadowRows("family_views__rebuild")).toBeGreaterThan(0);
 
-      // Live processing goes on meanwhile; a worker that starts now clears the leftovers.
+      // Live processing goes on; the active publisher clears the leftovers by itself.
+      stack.startWorkers(2);
+      await stack.waitForWorkers();
       await stack.run(generateWorkload({ seed: randomSeed(), families: 20, commands: 300 }));
-      const worker = stack.startWorker({ LOG_LEVEL: "info" }); // it logs its port once prepared
-      await worker.httpPort();
-      expect(await status("family-detail")).toBe("RUNNING");
+      await waitUntil("the abandoned rebuild to be cleared", async () => (await status("family-detail")) === "RUNNING", { timeoutMs: 30_000, describe: () => stack.describe() });
       const { rows: leftovers } = await stack.pool.query("SELECT tablename FROM pg_tables WHERE tablename LIKE '%\\_\\_rebuild'");
       expect(leftovers).toEqual([]);
       await stack.waitForHead();
       await verifyReadModels(stack.pool, stack.eventStore, stack.model);
     });
 
-    it("alive: a worker starting meanwhile leaves it alone, and it completes", async () => {
+    it("alive: the publisher and a worker starting meanwhile leave it alone, and it completes", async () => {
       // Mid-replay, the test takes the projection's row: the rebuild then waits at its swap, alive
       // and holding its lock, for as long as the test needs.
       const holder = await stack.pool.connect();
@@ -183,6 +188,7 @@ describe("projections rebuild", () => {
         expect(shown.stdout).not.toMatch(/abandoned/);
         const worker = stack.startWorker({ LOG_LEVEL: "info" }); // it logs its port once prepared
         await worker.httpPort();
+        await new Promise((resolve) => setTimeout(resolve, 3_000)); // longer than the lease: it is renewed
         expect(await status("at-risk")).toBe("REBUILDING");
         expect(rebuild.child.exitCode).toBeNull();
         await holder.query("COMMIT");

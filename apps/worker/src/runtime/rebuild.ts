@@ -1,27 +1,27 @@
-import type { Queue } from "bullmq";
-import pg from "pg";
+import type pg from "pg";
 import { compareCheckpoints, START, type Checkpoint, type EventStore, type RecordedEvent } from "@coop/event-store";
 import { errorMessage, type Logger } from "../logger";
 import { ident } from "../projections/sql";
-import type { ProjectionDefinition, TableNames } from "../projections/types";
-import { ensureProjectionRows, lockProjection, type ProjectionStatus } from "./checkpoints";
+import { tablesOf, wants, type ProjectionDefinition, type TableNames } from "../projections/types";
+import type { ProjectionStatus } from "./checkpoints";
 import { formatCheckpoint } from "./jobs";
+import { laneOf } from "./lanes";
+import { Lease, leaseHolder, rebuildLease } from "./lease";
 import { assertStreamOrder } from "./projector";
-import { enqueueCatchUp } from "./queues";
 
 /** Events per short transaction while replaying into the shadow tables. */
 export const REBUILD_CHUNK = 5_000;
 export const REBUILD_SUFFIX = "__rebuild";
 
-/** Rebuild locks (two-int advisory key: class, hashtext(name)): one rebuild per projection at a time. */
-const REBUILD_LOCK_CLASS = 727_101;
 
 export interface ShadowBuild {
   tables: TableNames;
   checkpoint: Checkpoint;
-  /** Events read from the store (all types) and applied (handled types). */
+  /** Events read from the store (all types) and applied (wanted ones). */
   read: number;
   applied: number;
+  /** Events applied per lane of the layout being built (what each lane row counts). */
+  appliedPerLane: number[];
   seconds: number;
 }
 
@@ -29,12 +29,16 @@ export interface ShadowOptions {
   suffix?: string;
   chunk?: number;
   log?: Logger;
+  /** The number of lanes being built (for the per-lane counts); 1 by default. */
+  lanes?: number;
+  /** Checked between chunks: a rebuild that lost its lease stops. */
+  abort?: () => string | null;
 }
 
 type Db = pg.Pool | pg.ClientBase;
 
 export function shadowTables(projection: ProjectionDefinition, suffix = REBUILD_SUFFIX): TableNames {
-  return Object.fromEntries(projection.tables.map((t) => [t, `${t}${suffix}`]));
+  return Object.fromEntries(tablesOf(projection).map((t) => [t, `${t}${suffix}`]));
 }
 
 export async function dropShadow(db: Db, projection: ProjectionDefinition, suffix = REBUILD_SUFFIX): Promise<void> {
@@ -127,7 +131,8 @@ export async function buildShadow(
   const chunk = options.chunk ?? REBUILD_CHUNK;
   const started = performance.now();
   const tables = await inTransaction(pool, (client) => createShadow(client, projection, suffix));
-  const handled = new Set<string>(projection.handles);
+  const lanes = options.lanes ?? 1;
+  const appliedPerLane = new Array<number>(lanes).fill(0);
   let checkpoint: Checkpoint = START;
   let read = 0;
   let applied = 0;
@@ -139,8 +144,11 @@ export async function buildShadow(
     checkpoint = { transactionId: events[events.length - 1]!.transactionId, position: events[events.length - 1]!.position };
     next = eventStore.readAll(checkpoint, chunk);
     next.catch(() => undefined); // awaited on the next turn; avoids an unhandled rejection meanwhile
-    const batch = events.filter((e) => handled.has(e.type));
+    const stop = options.abort?.();
+    if (stop) throw new Error(`rebuild of ${projection.name} stopped: ${stop}`);
+    const batch = events.filter((e) => wants(projection, e));
     await inTransaction(pool, (client) => applyBatch(client, projection, batch, tables));
+    for (const e of batch) appliedPerLane[laneOf(e.streamHash, lanes)]!++;
     read += events.length;
     applied += batch.length;
     const now = performance.now();
@@ -149,7 +157,7 @@ export async function buildShadow(
       options.log.info({ projection: projection.name, read, eventsPerSec: Math.round(read / ((now - started) / 1000)) }, "rebuild: replaying");
     }
   }
-  return { tables, checkpoint, read, applied, seconds: (performance.now() - started) / 1000 };
+  return { tables, checkpoint, read, applied, appliedPerLane, seconds: (performance.now() - started) / 1000 };
 }
 
 async function applyBatch(client: pg.ClientBase, projection: ProjectionDefinition, events: RecordedEvent[], tables: TableNames) {
@@ -215,11 +223,14 @@ async function restoreIndexNames(client: pg.ClientBase, table: string, original:
 
 export interface RebuildOptions {
   pool: pg.Pool;
-  databaseUrl: string;
   eventStore: EventStore;
   projection: ProjectionDefinition;
-  /** The projection's queue: resumed if it was paused, and given a catch-up job. */
-  queue?: Queue;
+  /** The lanes the rebuilt read model is run in (PROJECTION_LANES). */
+  lanes: number;
+  /** Who holds the rebuild's lease: unique per process. */
+  holder: string;
+  /** How long the rebuild's lease lasts without renewal (renewed every fifth of it). */
+  leaseMs?: number;
   log?: Logger;
   /** Events per transaction while replaying (default REBUILD_CHUNK). */
   chunk?: number;
@@ -230,67 +241,73 @@ export interface RebuildOptions {
 export interface RebuildResult {
   projection: string;
   checkpoint: Checkpoint;
+  version: number;
+  lanes: number;
   read: number;
   applied: number;
   /** Replay into the shadow tables (the bulk of the work). */
   replaySeconds: number;
-  /** The final transaction: catch-up of the shadow, swap, checkpoint. */
+  /** The final transaction: catch-up of the shadow, swap, checkpoints. */
   swapSeconds: number;
   eventsPerSec: number;
 }
 
 /**
- * Rebuilds a projection while its read model keeps answering queries: replay into shadow tables
- * in short transactions, then one short final transaction that locks the projection's row (live
- * processing of it pauses), brings the shadow up to date, swaps the tables under an exclusive
- * lock, restores index names and sets the checkpoint. Readers see the old table until the commit,
- * and the new one after; never an empty or half-built one.
+ * Rebuilds a projection blue/green while its read model keeps answering queries and live events
+ * keep being applied to it: replay into shadow tables in short transactions, then one short final
+ * transaction that locks the projection's lanes (live processing of it pauses), brings the shadow
+ * up to date, swaps the tables under an exclusive lock, restores index names, and sets every lane
+ * of the new layout at the same checkpoint, with the code's version. Readers see the old tables
+ * until the commit and the new ones after; never an empty or half-built one. One process at a
+ * time holds the rebuild's lease; if it dies, the lease expires and the active publisher clears the
+ * half-built shadow.
  */
 export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
   const { pool, projection } = options;
   const name = projection.name;
-  const lockClient = new pg.Client({ connectionString: options.databaseUrl, application_name: `coop-rebuild:${name}:${process.pid}` });
-  lockClient.on("error", () => undefined);
-  await lockClient.connect();
+  const leaseMs = options.leaseMs ?? 10_000;
+  const lease = new Lease(pool, rebuildLease(name), options.holder, leaseMs);
+  if (!(await lease.acquire())) throw new Error(`a rebuild of ${name} is already running`);
+  let lost: string | null = null;
+  const renewal = setInterval(() => {
+    lease.acquire().then(
+      (held) => {
+        if (!held) lost ??= "its lease was taken by another process";
+      },
+      (error: unknown) => {
+        lost ??= `its lease could not be renewed: ${errorMessage(error)}`;
+      },
+    );
+  }, Math.max(200, Math.floor(leaseMs / 5)));
   let previous: ProjectionStatus | null = null;
   try {
-    const { rows: locked } = await lockClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS ok", [
-      REBUILD_LOCK_CLASS,
-      name,
-    ]);
-    if (!locked[0]?.ok) throw new Error(`a rebuild of ${name} is already running`);
-    await ensureProjectionRows(pool, [name]);
     const { rows } = await pool.query<{ previous: ProjectionStatus }>(
       `UPDATE projections p SET status = 'REBUILDING', updated_at = now()
          FROM (SELECT status AS previous FROM projections WHERE name = $1 FOR UPDATE) o
         WHERE p.name = $1 RETURNING o.previous::text AS previous`,
       [name],
     );
-    previous = rows[0]!.previous;
-    options.log?.info({ projection: name, previous }, "rebuild: replaying the event store into shadow tables");
+    if (!rows[0]) throw new Error(`projection ${name} has no row: start a worker first (it creates the rows)`);
+    previous = rows[0].previous;
+    options.log?.info({ projection: name, previous, lanes: options.lanes, version: projection.version }, "rebuild: replaying the event store into shadow tables");
 
-    const shadow = await buildShadow(pool, options.eventStore, projection, { chunk: options.chunk, log: options.log });
+    const shadow = await buildShadow(pool, options.eventStore, projection, { chunk: options.chunk, log: options.log, lanes: options.lanes, abort: () => lost });
     // The shadow tables are fresh: without statistics the planner guesses, and a GIN index that was
     // filled by bulk inserts holds a long pending list every search scans. Both cost searches 100x.
     for (const table of Object.values(shadow.tables)) await pool.query(`VACUUM (ANALYZE) ${ident(table)}`);
+    if (lost) throw new Error(`rebuild of ${name} stopped: ${lost}`);
     const swapStarted = performance.now();
     const final = await swapWithRetry(options, shadow);
     const swapSeconds = (performance.now() - swapStarted) / 1000;
-    previous = null; // the status is RUNNING now: nothing to restore
-
-    if (options.queue) {
-      await options.queue.resume();
-      const { rows: now } = await pool.query<{ transaction_id: string; position: string }>(
-        "SELECT transaction_id::text AS transaction_id, position::text AS position FROM publisher_checkpoints WHERE name = 'main'",
-      );
-      if (now[0]) await enqueueCatchUp(options.queue, final.checkpoint, { transactionId: now[0].transaction_id, position: now[0].position });
-    }
+    previous = null; // RUNNING now: nothing to restore
     const read = shadow.read + final.read;
     const applied = shadow.applied + final.applied;
     const seconds = shadow.seconds + swapSeconds;
     return {
       projection: name,
       checkpoint: final.checkpoint,
+      version: projection.version,
+      lanes: options.lanes,
       read,
       applied,
       replaySeconds: shadow.seconds,
@@ -306,43 +323,31 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     }
     throw error;
   } finally {
-    await lockClient.end().catch(() => undefined);
+    clearInterval(renewal);
+    await lease.release().catch(() => undefined);
   }
 }
 
-/** Whether some session holds `name`'s rebuild lock, i.e. a rebuild of it is running now. */
+/** Whether a rebuild of `name` is running now (some process holds its lease). */
 export async function isRebuildRunning(db: Db, name: string): Promise<boolean> {
-  const { rows } = await db.query<{ running: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
-        AND classid = $1::int::oid AND objid = hashtext($2)::oid AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS running`,
-    [REBUILD_LOCK_CLASS, name],
-  );
-  return rows[0]!.running;
+  return (await leaseHolder(db, rebuildLease(name))) !== null;
 }
 
 /**
- * A projection left REBUILDING by a rebuild whose process died (its rebuild lock is free): drops
+ * A projection left REBUILDING by a rebuild whose process died or froze (its lease expired): drops
  * the half-built shadow tables and sets it RUNNING again. Live processing never stopped meanwhile,
- * so the live tables and checkpoint are current. True if it recovered one; a running rebuild is
+ * so the live tables and checkpoints are current. True if it recovered one; a running rebuild is
  * left alone.
  */
-export async function recoverAbandonedRebuild(pool: pg.Pool, projection: ProjectionDefinition): Promise<boolean> {
-  const client = await pool.connect();
+export async function recoverAbandonedRebuild(pool: pg.Pool, projection: ProjectionDefinition, holder: string): Promise<boolean> {
+  const lease = new Lease(pool, rebuildLease(projection.name), holder, 30_000);
+  if (!(await lease.acquire())) return false;
   try {
-    const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS ok", [REBUILD_LOCK_CLASS, projection.name]);
-    if (!rows[0]?.ok) return false;
-    try {
-      const updated = await client.query(
-        "UPDATE projections SET status = 'RUNNING', updated_at = now() WHERE name = $1 AND status = 'REBUILDING'",
-        [projection.name],
-      );
-      await dropShadow(client, projection);
-      return (updated.rowCount ?? 0) > 0;
-    } finally {
-      await client.query("SELECT pg_advisory_unlock($1::int, hashtext($2))", [REBUILD_LOCK_CLASS, projection.name]);
-    }
+    const updated = await pool.query("UPDATE projections SET status = 'RUNNING', updated_at = now() WHERE name = $1 AND status = 'REBUILDING'", [projection.name]);
+    await dropShadow(pool, projection);
+    return (updated.rowCount ?? 0) > 0;
   } finally {
-    client.release();
+    await lease.release().catch(() => undefined);
   }
 }
 
@@ -361,30 +366,47 @@ async function swapWithRetry(options: RebuildOptions, shadow: ShadowBuild) {
 async function swap(options: RebuildOptions, shadow: ShadowBuild): Promise<{ checkpoint: Checkpoint; read: number; applied: number }> {
   const { pool, projection, eventStore } = options;
   const chunk = options.chunk ?? REBUILD_CHUNK;
-  const handled = new Set<string>(projection.handles);
+  const lanes = options.lanes;
   return inTransaction(pool, async (client) => {
     await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs ?? 5_000))}`);
+    const { rows: held } = await client.query(
+      "SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND expires_at > now() FOR UPDATE",
+      [rebuildLease(projection.name), options.holder],
+    );
+    if (held.length === 0) throw new Error(`rebuild of ${projection.name}: its lease expired before the swap`);
+    await client.query("SELECT 1 FROM projections WHERE name = $1 FOR UPDATE", [projection.name]);
+    // The publisher records what it handed to lanes on its checkpoint row, reading the layouts FOR
+    // SHARE: holding both here, it waits, then sees the new layout and marks its lanes as owing.
+    await client.query("SELECT 1 FROM publisher_checkpoints FOR UPDATE");
     // Live processing of this projection waits here (and finishes any job in hand first).
-    const row = await lockProjection(client, projection.name);
+    const { rows: laneRows } = await client.query<{ transaction_id: string; position: string }>(
+      "SELECT transaction_id::text AS transaction_id, position::text AS position FROM projection_lanes WHERE projection = $1 ORDER BY lane FOR UPDATE",
+      [projection.name],
+    );
     let checkpoint = shadow.checkpoint;
     let read = 0;
     let applied = 0;
+    const appliedPerLane = [...shadow.appliedPerLane];
     for (;;) {
       const events = await eventStore.readAll(checkpoint, chunk);
       if (events.length === 0) break;
-      const batch = events.filter((e) => handled.has(e.type));
+      const batch = events.filter((e) => wants(projection, e));
       await applyBatch(client, projection, batch, shadow.tables);
+      for (const e of batch) appliedPerLane[laneOf(e.streamHash, lanes)]!++;
       checkpoint = { transactionId: events[events.length - 1]!.transactionId, position: events[events.length - 1]!.position };
       read += events.length;
       applied += batch.length;
     }
-    if (compareCheckpoints(checkpoint, row.checkpoint) < 0) {
-      throw new Error(`rebuild of ${projection.name}: shadow reached ${formatCheckpoint(checkpoint)}, behind the live checkpoint ${formatCheckpoint(row.checkpoint)}`);
+    for (const lane of laneRows) {
+      const at = { transactionId: lane.transaction_id, position: lane.position };
+      if (compareCheckpoints(checkpoint, at) < 0) {
+        throw new Error(`rebuild of ${projection.name}: shadow reached ${formatCheckpoint(checkpoint)}, behind a live lane at ${formatCheckpoint(at)}`);
+      }
     }
     const originals = new Map<string, IndexInfo[]>();
-    for (const live of projection.tables) originals.set(live, await indexesOf(client, live));
-    await client.query(`LOCK TABLE ${projection.tables.map(ident).join(", ")} IN ACCESS EXCLUSIVE MODE`);
-    for (const live of projection.tables) {
+    for (const live of tablesOf(projection)) originals.set(live, await indexesOf(client, live));
+    await client.query(`LOCK TABLE ${tablesOf(projection).map(ident).join(", ")} IN ACCESS EXCLUSIVE MODE`);
+    for (const live of tablesOf(projection)) {
       const old = `${live}__old`;
       await client.query(`DROP TABLE IF EXISTS ${ident(old)}`);
       await client.query(`ALTER TABLE ${ident(live)} RENAME TO ${ident(old)}`);
@@ -392,11 +414,26 @@ async function swap(options: RebuildOptions, shadow: ShadowBuild): Promise<{ che
       await client.query(`DROP TABLE ${ident(old)}`);
       await restoreIndexNames(client, live, originals.get(live)!);
     }
+    // Every lane of the new layout starts at the checkpoint the shadow reached, with nothing handed
+    // to it beyond (the publisher's next batch hands it what comes after).
+    await client.query("DELETE FROM projection_lanes WHERE projection = $1", [projection.name]);
     await client.query(
-      `UPDATE projections SET transaction_id = $2::bigint, position = $3::bigint, status = 'RUNNING', last_error = NULL,
-              events_processed = $4::bigint, updated_at = now() WHERE name = $1`,
-      [projection.name, checkpoint.transactionId, checkpoint.position, shadow.applied + applied],
+      `INSERT INTO projection_lanes (projection, lane, transaction_id, position, events_processed, last_applied_at)
+       SELECT $1, l, $2::bigint, $3::bigint, ($4::bigint[])[l + 1], now() FROM generate_series(0, $5::int - 1) l`,
+      [projection.name, checkpoint.transactionId, checkpoint.position, appliedPerLane, lanes],
     );
+    await client.query(
+      `UPDATE publisher_checkpoints SET published =
+         (SELECT coalesce(jsonb_object_agg(k, v), '{}') FROM jsonb_each(published) AS e(k, v) WHERE split_part(k, '/', 1) <> $1)
+         || (SELECT jsonb_object_agg($1 || '/' || l, jsonb_build_array($2::text, $3::text)) FROM generate_series(0, $4::int - 1) l)`,
+      [projection.name, checkpoint.transactionId, checkpoint.position, lanes],
+    );
+    await client.query(
+      `UPDATE projections SET version = $2, lanes = $3, status = 'RUNNING', last_error = NULL, error_since = NULL, updated_at = now() WHERE name = $1`,
+      [projection.name, projection.version, lanes],
+    );
+    // Parked streams belonged to the old read model: the new one was built from every event.
+    await client.query("DELETE FROM dead_letters WHERE projection = $1", [projection.name]);
     return { checkpoint, read, applied };
   });
 }

@@ -3,7 +3,7 @@ import { projections } from "../projections/projections";
 import type { ProjectionDefinition } from "../projections/types";
 import { checkRegistry } from "./registry";
 
-const base: ProjectionDefinition = { name: "sample", handles: ["ChildAdded"], tables: ["sample_rows"], apply: async () => {} };
+const base: ProjectionDefinition = { name: "sample", version: 1, handles: ["ChildAdded"], tables: [{ name: "sample_rows", readers: ["admin"] }], apply: async () => {} };
 
 describe("checkRegistry", () => {
   it("accepts the worker's projections", () => {
@@ -11,12 +11,16 @@ describe("checkRegistry", () => {
   });
 
   it.each([
-    ["duplicate names", [base, { ...base, tables: ["other"] }], /registered twice/],
-    ["an unknown event type", [{ ...base, handles: ["FamilyRenamed" as never] }], /"FamilyRenamed", which is not a domain event type/],
+    ["duplicate names", [base, { ...base, tables: [{ name: "other", readers: ["admin"] }] }], /registered twice/],
+    ["an unknown event type", [{ ...base, handles: ["FamilyRenamed"] }], /"FamilyRenamed", which is not a domain event type/],
+    ["an unknown stream type", [{ ...base, followsStreams: ["Billing"] }], /follows "Billing", which is not a domain stream type/],
     ["no handled types", [{ ...base, handles: [] }], /handles no event types/],
     ["no tables", [{ ...base, tables: [] }], /declares no tables/],
+    ["a table nobody may read", [{ ...base, tables: [{ name: "t", readers: [] }] }], /names no role that may read it/],
+    ["an unknown role", [{ ...base, tables: [{ name: "t", readers: ["auditor"] }] }], /unknown role "auditor"/],
     ["a table written by two projections", [base, { ...base, name: "other" }], /written by both "sample" and "other"/],
     ["a bad name", [{ ...base, name: "Bad Name" }], /lower-case words/],
+    ["a bad version", [{ ...base, version: 0 }], /version must be a whole number/],
     ["an empty list", [], /no projections are registered/],
   ])("refuses %s", (_what, list, message) => {
     expect(() => checkRegistry(list as ProjectionDefinition[])).toThrow(message);

@@ -1,6 +1,6 @@
 import type pg from "pg";
-import { domainEventTypes as eventTypesOfTheDomain } from "@coop/domain";
-import type { ProjectionDefinition } from "../projections/types";
+import { aggregates, domainEventTypes as eventTypesOfTheDomain } from "@coop/domain";
+import { ANY_ROLE, tablesOf, type ProjectionDefinition } from "../projections/types";
 
 export class RegistryError extends Error {
   override readonly name = "RegistryError";
@@ -13,12 +13,18 @@ export function domainEventTypes(): ReadonlySet<string> {
   return eventTypesOfTheDomain;
 }
 
+/** The stream types of the domain's aggregates: what a projection may follow whole. */
+export function domainStreamTypes(): ReadonlySet<string> {
+  return new Set(aggregates.map((a) => a.streamType));
+}
+
 /**
- * Checks the list of projections without a database: names well-formed and unique, every handled
- * type a domain event type, every projection with tables and handled types, no table written by
- * two projections (a rebuild swaps a projection's tables as a whole). Throws listing every problem.
+ * Checks the list of projections without a database: names well-formed and unique, versions whole
+ * numbers, every handled type a domain event type and every followed stream a domain stream type,
+ * every projection with tables (each with the roles that may read it) and events, no table written
+ * by two projections (a rebuild swaps a projection's tables as a whole). Throws listing every problem.
  */
-export function checkRegistry(list: readonly ProjectionDefinition[], eventTypes = domainEventTypes()): void {
+export function checkRegistry(list: readonly ProjectionDefinition[], eventTypes = domainEventTypes(), streamTypes = domainStreamTypes()): void {
   const problems: string[] = [];
   if (list.length === 0) problems.push("no projections are registered");
   const names = new Set<string>();
@@ -28,13 +34,21 @@ export function checkRegistry(list: readonly ProjectionDefinition[], eventTypes 
     if (!NAME.test(p.name)) problems.push(`${label}: name must be lower-case words joined by dashes`);
     if (names.has(p.name)) problems.push(`${label} is registered twice`);
     names.add(p.name);
+    if (!Number.isInteger(p.version) || p.version < 1) problems.push(`${label}: version must be a whole number of at least 1`);
     if (p.handles.length === 0) problems.push(`${label} handles no event types`);
+    for (const stream of p.followsStreams ?? []) {
+      if (!streamTypes.has(stream)) problems.push(`${label} follows "${stream}", which is not a domain stream type (known: ${[...streamTypes].join(", ")})`);
+    }
     if (new Set(p.handles).size !== p.handles.length) problems.push(`${label} lists an event type twice`);
     for (const type of p.handles) {
       if (!eventTypes.has(type)) problems.push(`${label} handles "${type}", which is not a domain event type (known: ${[...eventTypes].join(", ")})`);
     }
     if (p.tables.length === 0) problems.push(`${label} declares no tables`);
-    for (const table of p.tables) {
+    for (const { name, readers } of p.tables) {
+      if (readers.length === 0) problems.push(`${label}: table "${name}" names no role that may read it`);
+      for (const role of readers) if (!ANY_ROLE.includes(role)) problems.push(`${label}: table "${name}" names an unknown role "${role}"`);
+    }
+    for (const table of tablesOf(p)) {
       if (!/^[a-z_][a-z0-9_]*$/.test(table)) problems.push(`${label}: table name "${table}" is not a plain lower-case identifier`);
       const owner = owners.get(table);
       if (owner !== undefined && owner !== p.name) problems.push(`table "${table}" is written by both "${owner}" and "${p.name}"`);
@@ -47,7 +61,7 @@ export function checkRegistry(list: readonly ProjectionDefinition[], eventTypes 
 
 /** Checks that every projection's tables, and the checkpoint tables, exist in the database. */
 export async function checkTables(pool: pg.Pool | pg.ClientBase, list: readonly ProjectionDefinition[]): Promise<void> {
-  const wanted = ["events", "projections", "publisher_checkpoints", ...list.flatMap((p) => p.tables)];
+  const wanted = ["events", "projections", "projection_lanes", "publisher_checkpoints", "dead_letters", "skipped_events", "leases", "worker_heartbeats", ...list.flatMap(tablesOf)];
   const { rows } = await pool.query<{ name: string; oid: string | null }>(
     "SELECT name, to_regclass(quote_ident(name))::text AS oid FROM unnest($1::text[]) AS name",
     [wanted],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFaults } from "../config";
 import { enrolled, recorded } from "../test-kit/events";
-import { checkJobData, reviveEvent, serializeEvent } from "./jobs";
+import { checkJobData, fromJobEvent, toJobEvent } from "./jobs";
 import { assertStreamOrder } from "./projector";
 import { indexSignature } from "./rebuild";
 
@@ -18,15 +18,17 @@ describe("indexSignature", () => {
 });
 
 describe("jobs", () => {
-  it("round-trips an event through JSON", () => {
-    const event = recorded(enrolled(), { version: 1, recordedAt: "2026-03-04T05:06:07.089Z" });
-    const back = reviveEvent(JSON.parse(JSON.stringify(serializeEvent(event))));
-    expect(back).toEqual(event);
+  it("carry what a projector needs through JSON, upcast on the way out", () => {
+    const event = { ...recorded(enrolled(), { version: 1, recordedAt: "2026-03-04T05:06:07.089Z" }), streamHash: 12_345, metadata: { correlationId: "c-1", userId: "not carried" } };
+    const travelled = JSON.parse(JSON.stringify(toJobEvent(event)));
+    const back = fromJobEvent(travelled, (stored) => ({ ...stored, data: { upcast: true }, schemaVersion: 9 }));
+    expect(back).toEqual({ ...event, eventId: "", metadata: { correlationId: "c-1" }, data: { upcast: true }, schemaVersion: 9 });
   });
 
-  it("refuses job data without checkpoints", () => {
-    expect(() => checkJobData({ prev: { transactionId: "1", position: "2" }, events: [] })).toThrow(/not \{prev, last, events\}/);
-    expect(checkJobData({ prev: { transactionId: "1", position: "2" }, last: { transactionId: "1", position: "3" }, events: [] })).toBeTruthy();
+  it("refuses job data without a layout or checkpoints, naming no data", () => {
+    expect(() => checkJobData({ lanes: 4, prev: { transactionId: "1", position: "2" }, events: [{ secret: "x" }] })).toThrow(/not \{lanes, prev, last, events\} \(has: lanes, prev, events\)/);
+    expect(() => checkJobData({ prev: { transactionId: "1", position: "2" }, last: { transactionId: "1", position: "3" }, events: [] })).toThrow();
+    expect(checkJobData({ lanes: 4, prev: { transactionId: "1", position: "2" }, last: { transactionId: "1", position: "3" }, events: [] })).toBeTruthy();
   });
 });
 

@@ -6,6 +6,7 @@ import { createTestDatabase } from "@coop/database/testing";
 import { familyAggregate, upcastEvent, type FamilyEvent } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { projections } from "../projections/projections";
+import { ensureProjectionRows } from "../runtime/checkpoints";
 import { rebuildProjection } from "../runtime/rebuild";
 import { Random } from "./random";
 
@@ -53,8 +54,9 @@ try {
     }),
   );
   console.log(`appended ${total} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  await ensureProjectionRows(pool, projections, 1);
   for (const projection of projections) {
-    const result = await rebuildProjection({ pool, databaseUrl: db.url, eventStore: store, projection });
+    const result = await rebuildProjection({ pool, eventStore: store, projection, lanes: 1, holder: `bench-rebuild:${process.pid}` });
     console.log(
       `${projection.name}: ${result.read} events (${result.applied} applied) in ${(result.replaySeconds + result.swapSeconds).toFixed(2)} s = ${result.eventsPerSec} events/s`,
     );

@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { EventStore } from "@coop/event-store";
 import { projections } from "../projections/projections";
 import { ident } from "../projections/sql";
+import { tablesOf } from "../projections/types";
 import { buildShadow, dropShadow } from "../runtime/rebuild";
 import type { ExpectedModel } from "./model";
 
@@ -53,7 +54,7 @@ export async function compareWithModel(pool: pg.Pool, model: ExpectedModel): Pro
     covered.add(table);
     diffRows(table, expected.keys, await readTable(pool, table, expected.unchecked), expected.rows, problems);
   }
-  for (const table of projections.flatMap((p) => p.tables)) if (!covered.has(table)) problems.push(`${table}: no feature of the test kit models it`);
+  for (const table of projections.flatMap(tablesOf)) if (!covered.has(table)) problems.push(`${table}: no feature of the test kit models it`);
   problems.push(...(await model.check(async (sql) => (await pool.query<{ n: number }>(sql)).rows[0]!.n)));
   return problems;
 }
@@ -68,7 +69,7 @@ export async function compareWithRebuild(pool: pg.Pool, eventStore: EventStore):
   for (const projection of projections) {
     const shadow = await buildShadow(pool, eventStore, projection, { suffix: "__verify" });
     try {
-      for (const table of projection.tables) {
+      for (const table of tablesOf(projection)) {
         const verify = ident(shadow.tables[table]!);
         const live = ident(table);
         const { rows } = await pool.query<{ only_live: number; only_rebuilt: number; live: number; rebuilt: number }>(
@@ -88,7 +89,8 @@ export async function compareWithRebuild(pool: pg.Pool, eventStore: EventStore):
   return problems;
 }
 
-const STATE_SQL = `SELECT (SELECT json_agg(json_build_array(name, status, transaction_id::text || '/' || position::text, events_processed) ORDER BY name) FROM projections) AS projections,
+const STATE_SQL = `SELECT (SELECT json_agg(json_build_array(projection, lane, transaction_id::text || '/' || position::text, events_processed) ORDER BY projection, lane) FROM projection_lanes) AS lanes,
+        (SELECT json_agg(json_build_array(name, status, version, lanes) ORDER BY name) FROM projections) AS projections,
         (SELECT e.transaction_id::text || '/' || e.position::text FROM events e ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1) AS head,
         (SELECT count(*) FROM events) AS events,
         (SELECT count(*) FROM family_views v WHERE v.version <> (SELECT max(stream_version) FROM events e WHERE e.tenant_id = v.tenant_id AND e.stream_id = v.family_id)) AS stale_families`;

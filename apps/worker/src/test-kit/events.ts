@@ -20,6 +20,7 @@ export function recorded(
     data: event.data,
     metadata: { correlationId: `corr-${position}` },
     recordedAt: new Date(meta.recordedAt ?? `2026-01-01T00:00:${String(meta.version % 60).padStart(2, "0")}.000Z`),
+    streamHash: 0,
   };
 }
 

@@ -8,8 +8,9 @@ import { createTestDatabase, type TestDatabase } from "@coop/database/testing";
 import { aggregates, upcastEvent } from "@coop/domain";
 import { CommandStore, EventStore, compareCheckpoints, type Checkpoint } from "@coop/event-store";
 import { projections } from "../projections/projections";
-import { findPublisherLockHolder } from "../publisher/leader-lock";
-import { readProjections, type ProjectionRow } from "../runtime/checkpoints";
+import { projectionCheckpoint, readLanes, readProjections, readPublisher, type LaneRow, type ProjectionRow } from "../runtime/checkpoints";
+import { readWorkers } from "../runtime/heartbeat";
+import { leaseHolder, PUBLISHER_LEASE } from "../runtime/lease";
 import { deleteKeysWithPrefix } from "../runtime/redis";
 import type { AnyCommand } from "./feature";
 import { TEST_USER } from "./features/comments.feature";
@@ -151,25 +152,40 @@ export class TestStack {
     return readProjections(this.pool);
   }
 
+  /** Each projection's row and its position: the least of its lanes' (effective) positions. */
+  async positions(): Promise<(ProjectionRow & { at: Checkpoint; laneRows: LaneRow[] })[]> {
+    const [rows, lanes, publisher] = await Promise.all([readProjections(this.pool), readLanes(this.pool), readPublisher(this.pool)]);
+    return rows.map((r) => {
+      const own = lanes.filter((l) => l.projection === r.name);
+      return { ...r, at: projectionCheckpoint(own, publisher), laneRows: own };
+    });
+  }
+
   async describe(): Promise<string> {
-    const [head, rows] = await Promise.all([this.head(), this.projectionRows()]);
+    const [head, rows] = await Promise.all([this.head(), this.positions()]);
     const workers = this.workers.map((w) => `${w.label} pid ${w.pid} ${w.running ? "running" : "exited"}`).join(", ");
     const lastLog = this.running()[0]?.log() ?? this.workers.at(-1)?.log() ?? "";
+    const at = (c: Checkpoint) => `${c.transactionId}/${c.position}`;
     return (
-      `head ${head ? `${head.transactionId}/${head.position}` : "none"}; projections: ` +
-      rows.map((r) => `${r.name} ${r.status} at ${r.checkpoint.transactionId}/${r.checkpoint.position}${r.lastError ? ` (${r.lastError})` : ""}`).join("; ") +
+      `head ${head ? at(head) : "none"}; projections: ` +
+      rows
+        .map((r) => `${r.name} ${r.status} v${r.version} at ${at(r.at)} [lanes ${r.laneRows.map((l) => `${l.lane}:${at(l.checkpoint)}${l.parkedStreams ? `(${l.parkedStreams} parked)` : ""}`).join(" ")}]${r.lastError ? ` (${r.lastError})` : ""}`)
+        .join("; ") +
       `\nworkers: ${workers}\nlast worker output:\n${lastLog.slice(-3_000)}`
     );
   }
 
-  /** Until a worker holds the publisher lock and every queue exists in Redis (jobs can flow). */
+  /** Until a worker holds the publisher lease and every running worker consumes every lane (jobs can flow). */
   async waitForWorkers(timeoutMs = 60_000): Promise<void> {
     await waitUntil(
-      "a worker to hold the publisher lock and the queues to exist",
+      "a worker to hold the publisher lease and the workers to consume every lane",
       async () => {
-        if (!(await findPublisherLockHolder(this.pool))) return false;
-        const metas = await Promise.all(projections.map((p) => this.redis.exists(`${this.prefix}:projection.${p.name}:meta`)));
-        return metas.every((n) => n === 1);
+        if (!(await leaseHolder(this.pool, PUBLISHER_LEASE))) return false;
+        const rows = await readProjections(this.pool);
+        const lanes = rows.filter((r) => projections.some((p) => p.name === r.name)).reduce((n, r) => n + r.lanes, 0);
+        const seen = await readWorkers(this.pool);
+        const running = this.running();
+        return running.length > 0 && running.every((w) => seen.some((s) => s.pid === w.pid && Array.isArray(s.info.lanes) && s.info.lanes.length === lanes));
       },
       { timeoutMs, intervalMs: 100, describe: () => this.describe() },
     );
@@ -182,10 +198,10 @@ export class TestStack {
       async () => {
         const head = await this.head();
         if (!head) return true;
-        const rows = await this.projectionRows();
+        const rows = await this.positions();
         return names.every((n) => {
           const row = rows.find((r) => r.name === n);
-          return row && row.status === "RUNNING" && compareCheckpoints(row.checkpoint, head) >= 0;
+          return row && row.status === "RUNNING" && compareCheckpoints(row.at, head) >= 0;
         });
       },
       { timeoutMs, intervalMs: 200, describe: () => this.describe() },

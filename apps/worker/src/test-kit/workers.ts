@@ -13,6 +13,14 @@ export interface WorkerEnv {
   COOP_FAULT_INJECTION?: string;
   WORKER_JOB_LOCK_MS?: string;
   WORKER_REBUILD_CHUNK?: string;
+  WORKER_LEASE_MS?: string;
+  WORKER_PROJECTIONS?: string;
+  WORKER_PUBLISHER?: string;
+  PROJECTION_LANES?: string;
+  PROJECTION_RETRY_WINDOW_MS?: string;
+  PROJECTION_PARK_LIMIT?: string;
+  PROJECTION_PARK_RETRY_MS?: string;
+  PROJECTION_ERROR_RETRY_MS?: string;
   DASHBOARD_PASSWORD?: string;
 }
 

@@ -81,9 +81,8 @@ const UPDATED_AT_CHECKS: [string, string][] = [
   [
     "payment_months.updated_at",
     `SELECT count(*)::int AS n FROM payment_months m WHERE abs(extract(epoch FROM m.updated_at - (
-       SELECT e.recorded_at FROM events e WHERE e.tenant_id = m.tenant_id AND e.event_type = 'PaymentReceived'
-         AND date_trunc('month', (e.data->>'paidOn')::date)::date = m.month
-       ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1))) >= 0.001`,
+       SELECT max(e.recorded_at) FROM events e WHERE e.tenant_id = m.tenant_id AND e.event_type = 'PaymentReceived'
+         AND date_trunc('month', (e.data->>'paidOn')::date)::date = m.month))) >= 0.001`,
   ],
 ];
 

@@ -1,14 +1,18 @@
 import type { PrismaClient } from "@coop/database";
 import type { EventStore } from "@coop/event-store";
-import { toSafeNumber } from "../families/family.queries";
+import type { ReadDeps } from "../context";
+import { toSafeNumber } from "../graphql/values";
 import type { ProjectionStatus } from "./projection.types";
 
 /** Projection checkpoints and how far each is behind the event store. */
 export class ProjectionQueries {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly eventStore: EventStore,
-  ) {}
+  private readonly prisma: PrismaClient;
+  private readonly eventStore: EventStore;
+
+  constructor({ prisma, eventStore }: ReadDeps) {
+    this.prisma = prisma;
+    this.eventStore = eventStore;
+  }
 
   async statuses(): Promise<ProjectionStatus[]> {
     const [rows, headPosition] = await Promise.all([

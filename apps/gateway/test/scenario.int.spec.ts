@@ -3,6 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDaysUtc, daysFromTo, monthStart, todayUtc } from "./support/dates";
+import { EVENT_STORE } from "../src/graphql/module";
+import { gatewayReads } from "../src/graphql/schema";
 import { senderRole } from "../src/testing/feature-kit";
 import { M, MUTATIONS, mutationsOn, Q, validInput, type MutationName } from "./support/operations";
 import { startStack, type GraphQLResult, type Stack } from "./support/stack";
@@ -302,6 +304,9 @@ describe("queries on the read models (after the worker projected them)", () => {
     const names = rows.map((r) => r.name as string);
     expect(names).toEqual([...names].sort());
     expect(names).toEqual(expect.arrayContaining(["at-risk", "family-detail", "payment-analytics"]));
+    // What the modules say their fields read is a projection the worker runs (or the event store).
+    const declared = new Set([...gatewayReads.values()].flat());
+    expect([...declared].filter((source) => source !== EVENT_STORE && !names.includes(source))).toEqual([]);
     const total = await stack.eventCount();
     for (const row of rows) {
       expect(row).toMatchObject({ headPosition: head, lag: 0, status: "RUNNING", lastError: null });

@@ -41,7 +41,7 @@ export function checkAccessTable(schema: GraphQLSchema, rules: AccessTable): voi
     for (const field of fields) if (!Object.hasOwn(table, field)) problems.push(`${typeName}.${field} has no access rule`);
     for (const field of Object.keys(table)) if (!fields.includes(field)) problems.push(`access rule for ${typeName}.${field}, which the schema does not have`);
     for (const [field, rule] of Object.entries(table)) {
-      if (rule.length === 0 || !rule.every(isRole)) problems.push(`${typeName}.${field}: a rule names one or more of ${ROLES.join(", ")}`);
+      if (rule.length === 0 || !rule.every(isRole)) problems.push(`${typeName}.${field}: its rule must name one or more of ${ROLES.join(", ")}, and nothing else`);
     }
   }
   if (problems.length > 0) throw new Error(`access table does not match the schema:\n  ${problems.join("\n  ")}`);

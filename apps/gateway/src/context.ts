@@ -1,11 +1,21 @@
+import type pg from "pg";
 import type { CommandBus } from "@coop/command-bus";
 import type { PrismaClient } from "@coop/database";
 import type { EventStore } from "@coop/event-store";
 import type { Viewer } from "./auth/viewer";
-import type { FamilyQueries } from "./families/family.queries";
-import type { ProjectionQueries } from "./projections/projection.queries";
 import type { Logger } from "./logger";
 import type { GatewayMetrics } from "./transport/metrics";
+
+/** What a feature's read queries are made of. */
+export interface ReadDeps {
+  prisma: PrismaClient;
+  eventStore: EventStore;
+  /** Plain pg, for reads Prisma does not fit (the projections' lanes, say). */
+  pool: pg.Pool;
+}
+
+/** A feature's read queries: a class made once per gateway from the read dependencies. */
+export type ReadQueries<T> = new (deps: ReadDeps) => T;
 
 /** What resolvers work with; one set per gateway, shared by all its requests. */
 export interface Services {
@@ -16,8 +26,11 @@ export interface Services {
   logger: Logger;
   /** Today's UTC date, YYYY-MM-DD (derived read-model fields: ages, days since contact). */
   today(): string;
-  families: FamilyQueries;
-  projections: ProjectionQueries;
+  /**
+   * A feature's read queries, made on first use and kept for the gateway's life: a feature adds
+   * its queries without this interface naming every feature.
+   */
+  read<T>(queries: ReadQueries<T>): T;
 }
 
 /** One request's context. `viewer` is null only for pure introspection without a token. */
@@ -25,4 +38,17 @@ export interface GatewayContext {
   viewer: Viewer | null;
   correlationId: string;
   services: Services;
+}
+
+/** `read` for a gateway: one instance of each query class, made from `deps` on first use. */
+export function readQueriesOf(deps: ReadDeps): Services["read"] {
+  const made = new Map<ReadQueries<unknown>, unknown>();
+  return <T>(queries: ReadQueries<T>): T => {
+    let instance = made.get(queries) as T | undefined;
+    if (instance === undefined) {
+      instance = new queries(deps);
+      made.set(queries, instance);
+    }
+    return instance;
+  };
 }

@@ -7,15 +7,12 @@ import { eventsAppendedChannel, type Config } from "@coop/config";
 import { createPool, createPrismaClient } from "@coop/database";
 import { aggregates, upcastEvent } from "@coop/domain";
 import { CommandStore, EventStore, type CommandReceipt } from "@coop/event-store";
-import type { Services } from "./context";
-import { checkAccessTable } from "./auth/access";
+import { readQueriesOf, type Services } from "./context";
 import { TokenVerifier } from "./auth/token";
-import { FamilyQueries } from "./families/family.queries";
 import { createApollo } from "./graphql/apollo";
 import { utcToday } from "./graphql/dates";
-import { gatewaySchema } from "./graphql/schema";
+import { gatewayAccess, gatewaySchema } from "./graphql/schema";
 import { createLogger, type Logger } from "./logger";
-import { ProjectionQueries } from "./projections/projection.queries";
 import { createReadinessCheck } from "./transport/health";
 import { createHttpHandler } from "./transport/http";
 import { createMetrics } from "./transport/metrics";
@@ -98,8 +95,8 @@ function createNudger(redis: Redis, channel: string, logger: Logger) {
 
 export async function createGateway(config: Config, deps: GatewayDeps = {}): Promise<Gateway> {
   const logger = deps.logger ?? createLogger(config.logLevel);
+  // Built and checked against the modules' access rules and reads: a mismatch fails start-up.
   const schema = gatewaySchema();
-  checkAccessTable(schema);
 
   const metrics = createMetrics();
   const pool = createPool(config.databaseUrl, {
@@ -145,11 +142,10 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     metrics,
     logger,
     today,
-    families: new FamilyQueries(prisma, eventStore),
-    projections: new ProjectionQueries(prisma, eventStore),
+    read: readQueriesOf({ prisma, eventStore, pool }),
   };
 
-  const apollo = createApollo({ schema, nodeEnv: config.nodeEnv, logger, metrics });
+  const apollo = createApollo({ schema, access: gatewayAccess, nodeEnv: config.nodeEnv, logger, metrics });
   apollo.addPlugin(operationLogPlugin());
   const releaseResources = () =>
     Promise.allSettled([prisma.$disconnect(), pool.end(), redis.quit().catch(() => redis.disconnect())]);

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { todayUtc } from "./support/dates";
-import { M, Q, validInput } from "./support/operations";
+import { M, MUTATIONS, mutationNames, Q, validInput } from "./support/operations";
 import { startStack, type Stack } from "./support/stack";
 
 let stack: Stack;
@@ -71,14 +71,15 @@ function generator(random: () => number) {
   };
   const auth = () => (int(5) === 0 ? pick(["Bearer", "Bearer x", "Basic abc", "Bearer a.b.c", `Bearer ${token}x`]) : `Bearer ${token}`);
   const json = (value: unknown) => JSON.stringify(value);
-  const mutationNames = Object.keys(M) as (keyof typeof M)[];
 
   const makers: (() => FuzzRequest)[] = [
     () => ({ kind: "invalid JSON", method: "POST", path: "/graphql", headers: { "content-type": "application/json", authorization: auth() }, body: bytes(1 + int(200)) }),
     () => ({ kind: "truncated JSON", method: "POST", path: "/graphql", headers: { "content-type": "application/json", authorization: auth() }, body: json({ query: Q.family, variables: { id: familyId } }).slice(0, int(40)) }),
     () => {
       const name = pick(mutationNames);
-      const input = validInput(name, int(2) ? familyId : randomValue() as string, todayUtc());
+      // Half the time on a stream of the mutation's kind (the family, or an id that names nothing), else on anything.
+      const streamId = int(2) ? (MUTATIONS[name].stream.kind === "family" ? familyId : randomUUID()) : (randomValue() as string);
+      const input = validInput(name, streamId, todayUtc());
       const key = pick(Object.keys(input));
       return { kind: `wrong type for ${name}.${key}`, method: "POST", path: "/graphql", headers: { "content-type": "application/json", authorization: auth() }, body: json({ query: M[name], variables: { input: { ...input, [key]: randomValue() } } }) };
     },

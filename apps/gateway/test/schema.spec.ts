@@ -1,10 +1,13 @@
-// The committed schema.graphql is what the code serves, and the served schema is the contract's.
+// The committed schema.graphql is what the code serves, and the served schema is the contract's,
+// as the modules' test kits pin it.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { isEnumType, isInputObjectType, isObjectType, print, astFromValue, type GraphQLField, type GraphQLInputField, type GraphQLArgument } from "graphql";
 import { describe, expect, it } from "vitest";
-import { checkAccessTable } from "../src/auth/access";
+import { checkModules } from "../src/graphql/module";
 import { gatewaySchema, printGatewaySchema } from "../src/graphql/schema";
+import { modules } from "../src/modules";
+import { kits } from "./support/operations";
 
 const SCHEMA_FILE = fileURLToPath(new URL("../schema.graphql", import.meta.url));
 
@@ -17,8 +20,8 @@ describe("schema.graphql", () => {
     }
   });
 
-  it("every root field has an access rule (checked at start-up too)", () => {
-    expect(() => checkAccessTable(gatewaySchema())).not.toThrow();
+  it("every operation has an access rule, every query field its reads (checked at start-up too)", () => {
+    expect(() => checkModules(gatewaySchema(), modules)).not.toThrow();
   });
 });
 
@@ -30,82 +33,61 @@ function fieldText(f: GraphQLField<unknown, unknown>): string {
   return `${f.name}${f.args.length ? `(${f.args.map(argText).join(", ")})` : ""}: ${f.type.toString()}`;
 }
 
-/** CONTRACT section 3, field by field: names, arguments, types, nullability, defaults. */
-const CONTRACT: Record<string, string[]> = {
-  Query: [
-    "family(id: ID!): Family",
-    "searchFamilies(term: String!, limit: Int = 50): [Family!]!",
-    "atRiskFamilies(minRiskScore: Int = 70, limit: Int = 100): [AtRiskFamily!]!",
-    "familiesByRiskTier: [RiskTierSummary!]!",
-    "paymentAnalytics(from: Date!, to: Date!): [PaymentMonth!]!",
-    "familyHistory(id: ID!): [DomainEvent!]!",
-    "projections: [ProjectionStatus!]!",
-  ],
-  Mutation: [
-    "enrollFamily(input: EnrollFamilyInput!): CommandReceipt!",
-    "addChild(input: AddChildInput!): CommandReceipt!",
-    "recordPayment(input: RecordPaymentInput!): CommandReceipt!",
-    "updateEngagementScore(input: UpdateEngagementScoreInput!): CommandReceipt!",
-    "assessRisk(input: AssessRiskInput!): CommandReceipt!",
-    "recordContact(input: RecordContactInput!): CommandReceipt!",
-    "assignCoordinator(input: AssignCoordinatorInput!): CommandReceipt!",
-    "withdrawFamily(input: WithdrawFamilyInput!): CommandReceipt!",
-  ],
+/** The receipt every module's mutations answer (src/graphql/command-receipt.ts). */
+const SHARED: Record<string, string[]> = {
   CommandReceipt: ["commandId: ID!", "streamId: ID!", "version: Int!", "position: String!", "events: [String!]!"],
-  EnrollFamilyInput: ["familyId: ID", "familyName: String!", "enrollmentDate: Date!", "parentName: String!", "email: String!", "phone: String", "commandId: ID"],
-  AddChildInput: ["familyId: ID!", "childName: String!", "birthDate: Date!", "commandId: ID"],
-  RecordPaymentInput: ["familyId: ID!", "amountCents: Int!", "paidOn: Date!", "dueOn: Date", "method: PaymentMethod!", "transactionId: String!", "commandId: ID"],
-  UpdateEngagementScoreInput: ["familyId: ID!", "score: Int!", "factors: JSON", "commandId: ID"],
-  AssessRiskInput: ["familyId: ID!", "score: Int!", "factors: JSON", "commandId: ID"],
-  RecordContactInput: ["familyId: ID!", "method: ContactMethod!", "contactedOn: Date!", "note: String", "commandId: ID"],
-  AssignCoordinatorInput: ["familyId: ID!", "coordinator: String!", "commandId: ID"],
-  WithdrawFamilyInput: ["familyId: ID!", "reason: String!", "commandId: ID"],
-  Family: [
-    "id: ID!", "familyName: String!", "status: FamilyStatus!", "enrollmentDate: Date!", "parentName: String!", "email: String!", "phone: String",
-    "children: [Child!]!", "childrenCount: Int!", "oldestChildAge: Int", "totalPaidCents: Int!", "paymentCount: Int!", "lastPaymentDate: Date",
-    "avgDaysLate: Float", "engagementScore: Int!", "riskScore: Int!", "riskTier: RiskTier!", "riskFactors: JSON", "assignedCoordinator: String",
-    "lastContactDate: Date", "version: Int!", "updatedAt: DateTime!",
-  ],
-  Child: ["name: String!", "birthDate: Date!"],
-  AtRiskFamily: [
-    "familyId: ID!", "familyName: String!", "riskScore: Int!", "riskTier: RiskTier!", "riskFactors: JSON", "recommendedIntervention: String!",
-    "lastContactDate: Date", "daysSinceContact: Int", "assignedCoordinator: String",
-  ],
-  RiskTierSummary: ["riskTier: RiskTier!", "families: Int!", "avgEngagement: Float!", "avgRisk: Float!"],
-  PaymentMonth: [
-    "month: Date!", "paymentCount: Int!", "familiesPaid: Int!", "revenueCollectedCents: Int!", "paidOnTime: Int!", "paidLate: Int!",
-    "avgDaysLate: Float", "methodBreakdown: [MethodTotal!]!",
-  ],
-  MethodTotal: ["method: PaymentMethod!", "count: Int!", "amountCents: Int!"],
-  DomainEvent: ["position: String!", "version: Int!", "type: String!", "schemaVersion: Int!", "recordedAt: DateTime!", "data: JSON!", "metadata: JSON!"],
-  ProjectionStatus: [
-    "name: String!", "position: String!", "headPosition: String!", "lag: Int!", "status: ProjectionState!", "lastError: String",
-    "eventsProcessed: Int!", "updatedAt: DateTime!",
-  ],
-};
-const ENUMS: Record<string, string[]> = {
-  PaymentMethod: ["CARD", "ACH", "CASH", "CHECK", "OTHER"],
-  ContactMethod: ["PHONE", "EMAIL", "VISIT", "MESSAGE"],
-  FamilyStatus: ["ENROLLED", "WITHDRAWN"],
-  RiskTier: ["CRITICAL", "HIGH", "MEDIUM", "LOW"],
-  ProjectionState: ["RUNNING", "REBUILDING", "STOPPED", "ERROR"],
 };
 
-describe("the served schema is CONTRACT section 3", () => {
+/** The contract, field by field, from every module's kit: a type extended by several modules lists their fields in kit order. */
+const CONTRACT: Record<string, string[]> = { ...SHARED };
+for (const kit of kits) {
+  for (const [typeName, fields] of Object.entries(kit.contract)) CONTRACT[typeName] = [...(CONTRACT[typeName] ?? []), ...fields];
+}
+const ENUMS: Record<string, readonly string[]> = Object.assign({}, ...kits.map((kit) => kit.enums ?? {}));
+const ROOTS = new Set(["Query", "Mutation", "Subscription"]);
+
+describe("every module has a test kit", () => {
+  it("one kit per module of src/modules.ts", () => {
+    expect(kits.map((k) => k.module).sort()).toEqual(modules.map((m) => m.name).sort());
+  });
+
+  it("each kit's roles are the access rules its module declares", () => {
+    for (const kit of kits) {
+      const module = modules.find((m) => m.name === kit.module)!;
+      const declared = Object.fromEntries(
+        Object.entries({ ...module.Query, ...module.Mutation, ...module.Subscription }).map(([field, rule]) => [field, [...rule.roles].sort()]),
+      );
+      const expected = Object.fromEntries(Object.entries({ ...kit.queries, ...kit.mutations }).map(([field, c]) => [field, [...c.roles].sort()]));
+      expect(declared, kit.module).toEqual(expected);
+    }
+  });
+});
+
+describe("the served schema is the contract's (CONTRACT sections 3 and 11)", () => {
   const schema = gatewaySchema();
   for (const [typeName, fields] of Object.entries(CONTRACT)) {
     it(typeName, () => {
       const type = schema.getType(typeName);
-      if (isObjectType(type)) expect(Object.values(type.getFields()).map(fieldText)).toEqual(fields);
+      // Root fields come in the order their resolvers were loaded; every other type in declaration order.
+      const order = (list: string[]) => (ROOTS.has(typeName) ? [...list].sort() : list);
+      if (isObjectType(type)) expect(order(Object.values(type.getFields()).map(fieldText))).toEqual(order(fields));
       else if (isInputObjectType(type)) expect(Object.values(type.getFields()).map(argText)).toEqual(fields);
       else throw new Error(`${typeName} is missing`);
     });
   }
-  it("enums, and the Date, DateTime and JSON scalars", () => {
+
+  it("every object and input type of the schema is pinned by a kit", () => {
+    const types = Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith("__") && (isObjectType(t) || isInputObjectType(t)));
+    expect(types.map((t) => t.name).filter((name) => !CONTRACT[name])).toEqual([]);
+  });
+
+  it("enums, and the Date, DateTime, JSON and SafeInt scalars", () => {
     for (const [name, values] of Object.entries(ENUMS)) {
       const type = schema.getType(name);
-      expect(isEnumType(type) && type.getValues().map((v) => v.name)).toEqual(values);
+      expect(isEnumType(type) && type.getValues().map((v) => v.name), name).toEqual(values);
     }
-    for (const name of ["Date", "DateTime", "JSON"]) expect(schema.getType(name)?.toString()).toBe(name);
+    const enums = Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith("__") && isEnumType(t));
+    expect(enums.map((t) => t.name).sort()).toEqual(Object.keys(ENUMS).sort());
+    for (const name of ["Date", "DateTime", "JSON", "SafeInt"]) expect(schema.getType(name)?.toString()).toBe(name);
   });
 });

@@ -10,8 +10,6 @@ CREATE TABLE "projection_lanes" (
     "lane" INTEGER NOT NULL,
     "transaction_id" BIGINT NOT NULL DEFAULT 0,
     "position" BIGINT NOT NULL DEFAULT 0,
-    "published_transaction_id" BIGINT NOT NULL DEFAULT 0,
-    "published_position" BIGINT NOT NULL DEFAULT 0,
     "events_processed" BIGINT NOT NULL DEFAULT 0,
     "parked_streams" INTEGER NOT NULL DEFAULT 0,
     "last_applied_at" TIMESTAMPTZ(6),
@@ -19,8 +17,11 @@ CREATE TABLE "projection_lanes" (
 
     CONSTRAINT "projection_lanes_pkey" PRIMARY KEY ("projection","lane")
 );
-INSERT INTO "projection_lanes" ("projection", "lane", "transaction_id", "position", "published_transaction_id", "published_position", "events_processed")
-SELECT "name", 0, "transaction_id", "position", "transaction_id", "position", "events_processed" FROM "projections";
+INSERT INTO "projection_lanes" ("projection", "lane", "transaction_id", "position", "events_processed")
+SELECT "name", 0, "transaction_id", "position", "events_processed" FROM "projections";
+
+-- AlterTable
+ALTER TABLE "publisher_checkpoints" ADD COLUMN     "published" JSONB NOT NULL DEFAULT '{}';
 
 -- AlterTable
 ALTER TABLE "projections" DROP COLUMN "events_processed",

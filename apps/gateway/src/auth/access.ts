@@ -6,54 +6,44 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
-import type { Role, Viewer } from "./viewer";
+import { isRole, ROLES, type Role, type Viewer } from "./viewer";
 
 /** Roles allowed on a root field; ANY_ROLE means any of the known roles. */
 export type Rule = readonly Role[];
 export const ANY_ROLE: Rule = ["admin", "coordinator", "finance"];
-const COORDINATION: Rule = ["coordinator", "admin"];
-const FINANCE: Rule = ["finance", "admin"];
-const ADMIN: Rule = ["admin"];
+export const COORDINATION: Rule = ["coordinator", "admin"];
+export const FINANCE: Rule = ["finance", "admin"];
+export const ADMIN: Rule = ["admin"];
+
+export type OperationType = "query" | "mutation" | "subscription";
+export const ROOT_TYPES = { query: "Query", mutation: "Mutation", subscription: "Subscription" } as const;
+export type RootTypeName = (typeof ROOT_TYPES)[OperationType];
 
 /**
- * THE access table: every root field of the schema, by operation type. A field without a rule is a
- * start-up error (`checkAccessTable`), so a new query or mutation cannot ship unguarded.
+ * The access table: the roles of every root field, by root type. It is derived from the GraphQL
+ * modules (`src/modules.ts`), each of which carries the rules of its own fields.
  */
-export const ACCESS_RULES: { readonly Query: Readonly<Record<string, Rule>>; readonly Mutation: Readonly<Record<string, Rule>> } = {
-  Query: {
-    family: ANY_ROLE,
-    searchFamilies: ANY_ROLE,
-    atRiskFamilies: COORDINATION,
-    familiesByRiskTier: COORDINATION,
-    paymentAnalytics: FINANCE,
-    familyHistory: COORDINATION,
-    projections: ADMIN,
-  },
-  Mutation: {
-    enrollFamily: COORDINATION,
-    addChild: COORDINATION,
-    recordPayment: FINANCE,
-    updateEngagementScore: COORDINATION,
-    assessRisk: COORDINATION,
-    recordContact: COORDINATION,
-    assignCoordinator: COORDINATION,
-    withdrawFamily: COORDINATION,
-  },
-};
+export type AccessTable = { readonly [T in RootTypeName]: Readonly<Record<string, Rule>> };
 
-/** Throws unless the table and the schema's Query and Mutation fields match one to one. */
-export function checkAccessTable(schema: GraphQLSchema, rules = ACCESS_RULES): void {
+/**
+ * Throws unless the table and the schema's Query, Mutation and Subscription fields match one to
+ * one, so that a new operation cannot ship unguarded (checked at start-up).
+ */
+export function checkAccessTable(schema: GraphQLSchema, rules: AccessTable): void {
   const problems: string[] = [];
   for (const [typeName, type] of [
     ["Query", schema.getQueryType()],
     ["Mutation", schema.getMutationType()],
+    ["Subscription", schema.getSubscriptionType()],
   ] as const) {
     const table = rules[typeName];
     const fields = type ? Object.keys(type.getFields()) : [];
-    for (const field of fields) if (!table[field]) problems.push(`${typeName}.${field} has no access rule`);
+    for (const field of fields) if (!Object.hasOwn(table, field)) problems.push(`${typeName}.${field} has no access rule`);
     for (const field of Object.keys(table)) if (!fields.includes(field)) problems.push(`access rule for ${typeName}.${field}, which the schema does not have`);
+    for (const [field, rule] of Object.entries(table)) {
+      if (rule.length === 0 || !rule.every(isRole)) problems.push(`${typeName}.${field}: its rule must name one or more of ${ROLES.join(", ")}, and nothing else`);
+    }
   }
-  if (schema.getSubscriptionType()) problems.push("subscriptions have no access rules");
   if (problems.length > 0) throw new Error(`access table does not match the schema:\n  ${problems.join("\n  ")}`);
 }
 
@@ -91,16 +81,11 @@ export function isIntrospectionField(name: string): boolean {
  * The first root field the viewer may not use, or null when all are allowed. Introspection fields
  * need no role.
  */
-export function deniedField(
-  viewer: Viewer | null,
-  operationType: "query" | "mutation" | "subscription",
-  fields: readonly string[],
-  rules = ACCESS_RULES,
-): string | null {
-  const table = operationType === "mutation" ? rules.Mutation : operationType === "query" ? rules.Query : null;
+export function deniedField(viewer: Viewer | null, operationType: OperationType, fields: readonly string[], rules: AccessTable): string | null {
+  const table = rules[ROOT_TYPES[operationType]];
   for (const field of fields) {
     if (isIntrospectionField(field)) continue;
-    const rule = table?.[field];
+    const rule = Object.hasOwn(table, field) ? table[field] : undefined;
     if (!rule || !viewer || !rule.some((role) => viewer.roles.has(role))) return field;
   }
   return null;

@@ -24,6 +24,7 @@ describe("rejectionToError", () => {
     expect(rejectionToError({ type: "Refused", reason: "FAMILY_WITHDRAWN", message: "m" }).extensions).toEqual({ code: "CONFLICT", reason: "FAMILY_WITHDRAWN" });
     expect(rejectionToError({ type: "CommandIdReused", message: "m" }).extensions).toEqual({ code: "CONFLICT", reason: "COMMAND_ID_REUSED" });
     expect(rejectionToError({ type: "ConcurrencyConflict", message: "m" }).extensions).toEqual({ code: "CONCURRENCY_CONFLICT" });
+    expect(rejectionToError({ type: "IdInUse", message: "m" }).extensions).toEqual({ code: "CONFLICT", reason: "ID_IN_USE" });
   });
 });
 

@@ -1,24 +1,13 @@
 // Read-model queries of the family feature: plain, indexed reads through Prisma, one round trip
 // per query, always filtered by the viewer's tenant. Rows are mapped to the GraphQL shapes here.
-import type { FamilyView, PrismaClient } from "@coop/database";
+import type { AtRiskFamily as AtRiskRow, FamilyView, PrismaClient } from "@coop/database";
 import type { EventStore } from "@coop/event-store";
+import type { ReadDeps } from "../context";
+import { afterNotInList, type Page } from "../graphql/arguments";
 import { addYears, daysBetween, firstOfMonth, wholeYears } from "../graphql/dates";
 import { formatDate } from "../graphql/scalars";
+import { isUuid, toSafeNumber } from "../graphql/values";
 import type { AtRiskFamily, Child, DomainEvent, Family, MethodTotal, PaymentMonth, PaymentMethod, RiskTier, RiskTierSummary } from "./family.types";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Family ids are UUIDs: anything else names no family (null, not an error). */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
-
-/** A BIGINT (or INT) column as a JS number; throws past 2^53 rather than lose precision. */
-export function toSafeNumber(value: bigint | number): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw new Error(`value ${value} does not fit a safe integer`);
-  return number;
-}
 
 function optionalDate(value: Date | string | null): string | null {
   return value === null ? null : formatDate(value);
@@ -68,10 +57,75 @@ const FAMILY_COLUMNS = `tenant_id AS "tenantId", family_id::text AS "familyId", 
   risk_factors AS "riskFactors", assigned_coordinator AS "assignedCoordinator", last_contact_date AS "lastContactDate",
   search_text AS "searchText", version, updated_at AS "updatedAt"`;
 
+const SEARCH_FILTER = `tenant_id = $1 AND search_text ILIKE '%' || $2 || '%'`;
+
+/** Ordered by family name, then id: a total order, so that pages neither skip nor repeat. */
 const SEARCH_SQL = `SELECT ${FAMILY_COLUMNS} FROM family_views
-WHERE tenant_id = $1 AND search_text ILIKE '%' || $2 || '%'
+WHERE ${SEARCH_FILTER}
 ORDER BY family_name, family_id
 LIMIT $3`;
+
+/**
+ * The page after family $4, in one round trip: the anchor's sort key is read in the same query.
+ * One row with "anchorFound" false when $4 is not in the list (unknown, another tenant's, or not
+ * matching the term); one row of nulls with "anchorFound" true when the page is empty.
+ */
+const SEARCH_AFTER_SQL = `WITH anchor AS (
+  SELECT family_name AS anchor_name, family_id AS anchor_id FROM family_views WHERE ${SEARCH_FILTER} AND family_id = $4::uuid
+)
+SELECT (SELECT count(*) FROM anchor) > 0 AS "anchorFound", page.* FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (
+  SELECT ${FAMILY_COLUMNS} FROM family_views, anchor
+  WHERE ${SEARCH_FILTER} AND (family_name, family_id) > (anchor_name, anchor_id)
+  ORDER BY family_name, family_id
+  LIMIT $3
+) AS page ON true
+ORDER BY page."familyName", page."familyId"`;
+
+/** at_risk_families columns under the model's field names. */
+const AT_RISK_COLUMNS = `family_id::text AS "familyId", family_name AS "familyName", risk_score AS "riskScore", risk_tier::text AS "riskTier",
+  risk_factors AS "riskFactors", never_contacted AS "neverContacted", last_contact_date AS "lastContactDate",
+  assigned_coordinator AS "assignedCoordinator"`;
+
+/** CONTRACT's order, made total by the family id (at_risk_families_order_idx serves its prefix). */
+const AT_RISK_ORDER = "risk_score DESC, never_contacted DESC, last_contact_date ASC NULLS LAST, family_name ASC, family_id ASC";
+
+const AT_RISK_SQL = `SELECT ${AT_RISK_COLUMNS} FROM at_risk_families
+WHERE tenant_id = $1 AND risk_score >= $2
+ORDER BY ${AT_RISK_ORDER}
+LIMIT $3`;
+
+/**
+ * The page after family $4 (as SEARCH_AFTER_SQL). A row comes after the anchor in the order above,
+ * column by column: a lower score; or the same and contacted where the anchor was not; or the same
+ * and a later last contact (never, NULL, sorts last); or the same date (or both never) and a later
+ * name; or the same name and a greater id.
+ */
+const AT_RISK_AFTER_SQL = `WITH anchor AS (
+  SELECT risk_score AS a_score, never_contacted AS a_never, last_contact_date AS a_last, family_name AS a_name, family_id AS a_id
+  FROM at_risk_families WHERE tenant_id = $1 AND risk_score >= $2 AND family_id = $4::uuid
+)
+SELECT (SELECT count(*) FROM anchor) > 0 AS "anchorFound", page.* FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (
+  SELECT ${AT_RISK_COLUMNS} FROM at_risk_families, anchor
+  WHERE tenant_id = $1 AND risk_score >= $2 AND (
+    risk_score < a_score OR (risk_score = a_score AND (
+      never_contacted < a_never OR (never_contacted = a_never AND (
+        last_contact_date > a_last OR (last_contact_date IS NULL AND a_last IS NOT NULL)
+        OR (last_contact_date IS NOT DISTINCT FROM a_last AND (
+          family_name > a_name OR (family_name = a_name AND family_id > a_id))))))))
+  ORDER BY ${AT_RISK_ORDER}
+  LIMIT $3
+) AS page ON true
+ORDER BY page."riskScore" DESC, page."neverContacted" DESC, page."lastContactDate" ASC NULLS LAST, page."familyName", page."familyId"`;
+
+type Anchored<T> = { anchorFound: boolean } & { [K in keyof T]: T[K] | null };
+
+/** The rows of a page query; throws BAD_USER_INPUT on `after` when its anchor is not in the list. */
+function pageRows<T extends { familyId: string }>(rows: Anchored<T>[]): T[] {
+  if (rows.length === 0 || !rows[0]!.anchorFound) throw afterNotInList();
+  return rows.filter((row) => row.familyId !== null) as unknown as T[];
+}
 
 const INTERVENTION: Record<RiskTier, string> = { CRITICAL: "HOME_VISIT", HIGH: "PHONE_CALL", MEDIUM: "EMAIL", LOW: "EMAIL" };
 const TIER_ORDER: readonly RiskTier[] = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
@@ -95,11 +149,16 @@ interface PaymentMonthRow {
   methods: { method: PaymentMethod; count: number; amountCents: string }[];
 }
 
+type AtRiskDbRow = Pick<AtRiskRow, "familyId" | "familyName" | "riskScore" | "riskTier" | "riskFactors" | "neverContacted" | "lastContactDate" | "assignedCoordinator">;
+
 export class FamilyQueries {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly eventStore: EventStore,
-  ) {}
+  private readonly prisma: PrismaClient;
+  private readonly eventStore: EventStore;
+
+  constructor({ prisma, eventStore }: ReadDeps) {
+    this.prisma = prisma;
+    this.eventStore = eventStore;
+  }
 
   async family(tenantId: string, id: string, today: string): Promise<Family | null> {
     if (!isUuid(id)) return null;
@@ -107,20 +166,23 @@ export class FamilyQueries {
     return row ? toFamily(row, today) : null;
   }
 
-  async search(tenantId: string, term: string, limit: number, today: string): Promise<Family[]> {
-    const rows = await this.prisma.$queryRawUnsafe<FamilyView[]>(SEARCH_SQL, tenantId, escapeLike(term), limit);
+  async search(tenantId: string, term: string, page: Page, today: string): Promise<Family[]> {
+    const rows =
+      page.after === null
+        ? await this.prisma.$queryRawUnsafe<FamilyView[]>(SEARCH_SQL, tenantId, escapeLike(term), page.size)
+        : pageRows(await this.prisma.$queryRawUnsafe<Anchored<FamilyView>[]>(SEARCH_AFTER_SQL, tenantId, escapeLike(term), page.size, page.after));
     return rows.map((row) => toFamily(row, today));
   }
 
-  async atRisk(tenantId: string, minRiskScore: number, limit: number, today: string): Promise<AtRiskFamily[]> {
-    const rows = await this.prisma.atRiskFamily.findMany({
-      where: { tenantId, riskScore: { gte: minRiskScore } },
-      orderBy: [{ riskScore: "desc" }, { neverContacted: "desc" }, { lastContactDate: "asc" }, { familyName: "asc" }],
-      take: limit,
-    });
+  async atRisk(tenantId: string, minRiskScore: number, page: Page, today: string): Promise<AtRiskFamily[]> {
+    const rows =
+      page.after === null
+        ? await this.prisma.$queryRawUnsafe<AtRiskDbRow[]>(AT_RISK_SQL, tenantId, minRiskScore, page.size)
+        : pageRows(await this.prisma.$queryRawUnsafe<Anchored<AtRiskDbRow>[]>(AT_RISK_AFTER_SQL, tenantId, minRiskScore, page.size, page.after));
     return rows.map((row) => {
       const lastContactDate = optionalDate(row.lastContactDate);
       return {
+        id: row.familyId,
         familyId: row.familyId,
         familyName: row.familyName,
         riskScore: row.riskScore,

@@ -1,22 +1,22 @@
-// The family feature's GraphQL surface. Mutations are thin: build the command envelope, dispatch,
-// map the result. Shape and range rules are the domain's (the bus returns InvalidInput naming the
-// field). Queries read read models only (familyHistory reads the event store: the audit trail).
-import { randomUUID } from "node:crypto";
-import { performance } from "node:perf_hooks";
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
-import { CommandInfrastructureError, streamIdFor } from "@coop/command-bus";
-import { isStorableText, type FamilyCommand } from "@coop/domain";
+// The family feature's GraphQL surface. Mutations are thin: build the command, dispatch, map the
+// result (src/graphql/dispatch.ts). Queries read read models only (familyHistory reads the event
+// store: the audit trail).
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver } from "type-graphql";
+import { streamIdFor } from "@coop/command-bus";
+import { isStorableText } from "@coop/domain";
 import type { GatewayContext } from "../context";
-import type { Viewer } from "../auth/viewer";
-import { badUserInput, ErrorCode, rejectionToError, unauthenticated } from "../errors/errors";
-import { FamilyQueries, isUuid, spanWithinYears } from "./family.queries";
+import { badUserInput } from "../errors/errors";
+import { pageOf, viewerOf } from "../graphql/arguments";
+import { CommandReceipt } from "../graphql/command-receipt";
+import { commandIdOf, dispatch } from "../graphql/dispatch";
+import { FamilyQueries, spanWithinYears } from "./family.queries";
 import {
   AddChildInput,
   AssessRiskInput,
   AssignCoordinatorInput,
   AtRiskFamily,
   AtRiskFamiliesArgs,
-  CommandReceipt,
   DomainEvent,
   EnrollFamilyInput,
   Family,
@@ -30,66 +30,13 @@ import {
   WithdrawFamilyInput,
 } from "./family.types";
 
-const LIMIT_MAX = 500;
 const TERM_MAX = 500;
 const ANALYTICS_MAX_YEARS = 10;
-
-function viewerOf(ctx: GatewayContext): Viewer {
-  // The access plugin lets no operation through without a viewer; this is a second lock.
-  if (!ctx.viewer) throw unauthenticated("Authentication required");
-  return ctx.viewer;
-}
-
-interface CommandIdentity {
-  commandId: string;
-}
-
-/** The input's command id (a UUID, lower-cased as PostgreSQL prints it) or a new one. */
-function commandIdOf(input: { commandId?: string | null }): CommandIdentity {
-  const given = input.commandId;
-  if (given === undefined || given === null) return { commandId: randomUUID() };
-  if (!isUuid(given)) throw badUserInput("commandId", "commandId must be a UUID");
-  return { commandId: given.toLowerCase() };
-}
-
-function checkLimit(limit: number | null | undefined, fallback: number): number {
-  const value = limit ?? fallback;
-  if (!Number.isInteger(value) || value < 1 || value > LIMIT_MAX) throw badUserInput("limit", `limit must be between 1 and ${LIMIT_MAX}`);
-  return value;
-}
-
-async function dispatch(ctx: GatewayContext, identity: CommandIdentity, command: FamilyCommand): Promise<CommandReceipt> {
-  const viewer = viewerOf(ctx);
-  const { bus, metrics } = ctx.services;
-  const started = performance.now();
-  let outcome = "ok";
-  try {
-    const result = await bus.dispatch({
-      ...identity,
-      tenantId: viewer.tenantId,
-      userId: viewer.userId,
-      correlationId: ctx.correlationId,
-      ...command,
-    });
-    if (!result.ok) {
-      const error = rejectionToError(result.rejection);
-      outcome = String(error.extensions.code);
-      throw error;
-    }
-    if (result.repeated) outcome = "repeated";
-    return result.receipt;
-  } catch (error) {
-    if (outcome === "ok") outcome = error instanceof CommandInfrastructureError ? ErrorCode.INTERNAL_SERVER_ERROR : "error";
-    throw error;
-  } finally {
-    metrics.commandDuration.observe({ command: command.type, outcome }, (performance.now() - started) / 1000);
-  }
-}
 
 @Resolver()
 export class FamilyResolver {
   private queries(ctx: GatewayContext): FamilyQueries {
-    return ctx.services.families;
+    return ctx.services.read(FamilyQueries);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -190,21 +137,22 @@ export class FamilyResolver {
     return this.queries(ctx).family(viewerOf(ctx).tenantId, id, ctx.services.today());
   }
 
-  @Query(() => [Family], { nullable: false, description: "Case-insensitive substring of the family's or a child's name, by family name (any role)." })
-  searchFamilies(@Args(() => SearchFamiliesArgs) { term, limit }: SearchFamiliesArgs, @Ctx() ctx: GatewayContext) {
-    const checked = checkLimit(limit, 50);
+  @Query(() => [Family], { nullable: false, description: "Case-insensitive substring of the family's or a child's name, by family name then id (any role). Pages: first and after." })
+  searchFamilies(@Args(() => SearchFamiliesArgs) args: SearchFamiliesArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    const { term } = args;
+    const page = pageOf(args, info, 50);
     if (term.length > TERM_MAX) throw badUserInput("term", `term must be at most ${TERM_MAX} characters`);
     // No stored name holds these, and PostgreSQL refuses a NUL in a parameter.
     if (!isStorableText(term)) throw badUserInput("term", "term must not contain NUL characters or unpaired surrogates");
-    return this.queries(ctx).search(viewerOf(ctx).tenantId, term, checked, ctx.services.today());
+    return this.queries(ctx).search(viewerOf(ctx).tenantId, term, page, ctx.services.today());
   }
 
-  @Query(() => [AtRiskFamily], { nullable: false, description: "Enrolled families at or above a risk score (coordinator, admin)." })
-  atRiskFamilies(@Args(() => AtRiskFamiliesArgs) { minRiskScore, limit }: AtRiskFamiliesArgs, @Ctx() ctx: GatewayContext) {
-    const min = minRiskScore ?? 70;
+  @Query(() => [AtRiskFamily], { nullable: false, description: "Enrolled families at or above a risk score, in the contract's order then by id (coordinator, admin). Pages: first and after." })
+  atRiskFamilies(@Args(() => AtRiskFamiliesArgs) args: AtRiskFamiliesArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    const min = args.minRiskScore ?? 70;
     if (min < 0 || min > 100) throw badUserInput("minRiskScore", "minRiskScore must be between 0 and 100");
-    const checked = checkLimit(limit, 100);
-    return this.queries(ctx).atRisk(viewerOf(ctx).tenantId, min, checked, ctx.services.today());
+    const page = pageOf(args, info, 100);
+    return this.queries(ctx).atRisk(viewerOf(ctx).tenantId, min, page, ctx.services.today());
   }
 
   @Query(() => [RiskTierSummary], { nullable: false, description: "Enrolled families by risk tier (coordinator, admin)." })

@@ -3,7 +3,7 @@
 import "reflect-metadata";
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import type { ContactMethod as DomainContactMethod, JsonValue, PaymentMethod as DomainPaymentMethod } from "@coop/domain";
-import { DateScalar, DateTimeScalar, JSONScalar } from "../graphql/scalars";
+import { DateScalar, DateTimeScalar, JSONScalar, SafeIntScalar } from "../graphql/scalars";
 
 // ---------------------------------------------------------------------------------------------
 // Enums (values in the contract's order)
@@ -25,25 +25,7 @@ export type RiskTier = keyof typeof RiskTier;
 registerEnumType(RiskTier, { name: "RiskTier", description: "From the risk score: 85+ CRITICAL, 70+ HIGH, 40+ MEDIUM, else LOW." });
 
 // ---------------------------------------------------------------------------------------------
-// Mutations: inputs and the receipt
-
-@ObjectType("CommandReceipt", { description: "What a command appended." })
-export class CommandReceipt {
-  @Field(() => ID, { nullable: false })
-  commandId!: string;
-
-  @Field(() => ID, { nullable: false, description: "The family id." })
-  streamId!: string;
-
-  @Field(() => Int, { nullable: false, description: "Stream version after the command (a stream's first event is version 1)." })
-  version!: number;
-
-  @Field(() => String, { nullable: false, description: "Global position of the last event appended (a 64-bit integer as text)." })
-  position!: string;
-
-  @Field(() => [String], { nullable: false, description: "Event types appended, in order." })
-  events!: string[];
-}
+// Mutations: inputs (every mutation answers a CommandReceipt, src/graphql/command-receipt.ts)
 
 @InputType("EnrollFamilyInput")
 export class EnrollFamilyInput {
@@ -224,7 +206,7 @@ export class Family {
   @Field(() => Int, { nullable: true, description: "Whole years, as of today (UTC)." })
   oldestChildAge!: number | null;
 
-  @Field(() => Int, { nullable: false })
+  @Field(() => SafeIntScalar, { nullable: false })
   totalPaidCents!: number;
 
   @Field(() => Int, { nullable: false })
@@ -289,6 +271,9 @@ export class AtRiskFamily {
 
   @Field(() => String, { nullable: true })
   assignedCoordinator!: string | null;
+
+  @Field(() => ID, { nullable: false, description: "Equal to familyId, so that normalized client caches key it without configuration." })
+  id!: string;
 }
 
 @ObjectType("RiskTierSummary")
@@ -314,7 +299,7 @@ export class MethodTotal {
   @Field(() => Int, { nullable: false })
   count!: number;
 
-  @Field(() => Int, { nullable: false })
+  @Field(() => SafeIntScalar, { nullable: false })
   amountCents!: number;
 }
 
@@ -329,7 +314,7 @@ export class PaymentMonth {
   @Field(() => Int, { nullable: false, description: "Distinct families that paid that month." })
   familiesPaid!: number;
 
-  @Field(() => Int, { nullable: false })
+  @Field(() => SafeIntScalar, { nullable: false })
   revenueCollectedCents!: number;
 
   @Field(() => Int, { nullable: false })
@@ -379,6 +364,12 @@ export class SearchFamiliesArgs {
 
   @Field(() => Int, { nullable: true, defaultValue: 50, description: "1 to 500." })
   limit?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "The page size, 1 to 500 (keyset pagination); when limit is given too, they must agree." })
+  first?: number | null;
+
+  @Field(() => ID, { nullable: true, description: "The id of the last family of the previous page (same term): the page continues after it." })
+  after?: string | null;
 }
 
 @ArgsType()
@@ -388,6 +379,12 @@ export class AtRiskFamiliesArgs {
 
   @Field(() => Int, { nullable: true, defaultValue: 100, description: "1 to 500." })
   limit?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "The page size, 1 to 500 (keyset pagination); when limit is given too, they must agree." })
+  first?: number | null;
+
+  @Field(() => ID, { nullable: true, description: "The familyId of the last family of the previous page (same minRiskScore): the page continues after it." })
+  after?: string | null;
 }
 
 @ArgsType()

@@ -9,7 +9,7 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import type { GatewayContext } from "../context";
-import { deniedField, isIntrospectionField, rootFields } from "../auth/access";
+import { deniedField, isIntrospectionField, rootFields, ROOT_TYPES, type AccessTable } from "../auth/access";
 import { annotateInputFields, createFormatError, ErrorCode, forbidden, unauthenticated } from "../errors/errors";
 import type { Logger } from "../logger";
 import type { GatewayMetrics } from "../transport/metrics";
@@ -35,7 +35,7 @@ function operationLabel(fields: readonly string[]): string {
  * coerced) check the viewer's roles for every root field, so FORBIDDEN wins over BAD_USER_INPUT;
  * name the input field of document errors; time the request by operation and outcome.
  */
-function gatewayPlugin(metrics: GatewayMetrics, logger: Logger, logged: WeakSet<object>): ApolloServerPlugin<GatewayContext> {
+function gatewayPlugin(access: AccessTable, metrics: GatewayMetrics, logger: Logger, logged: WeakSet<object>): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       const started = performance.now();
@@ -47,10 +47,10 @@ function gatewayPlugin(metrics: GatewayMetrics, logger: Logger, logged: WeakSet<
           const fields = rootFields(operation, rc.document);
           label = operationLabel(fields);
           const viewer = rc.contextValue.viewer;
-          const denied = deniedField(viewer, operation.operation, fields);
+          const denied = deniedField(viewer, operation.operation, fields, access);
           if (denied === null) return;
           if (!viewer) throw unauthenticated("Authentication required: send Authorization: Bearer <token>");
-          throw forbidden(`Your roles (${[...viewer.roles].join(", ") || "none"}) do not allow ${operation.operation === "mutation" ? "Mutation" : "Query"}.${denied}`);
+          throw forbidden(`Your roles (${[...viewer.roles].join(", ") || "none"}) do not allow ${ROOT_TYPES[operation.operation]}.${denied}`);
         },
         async didEncounterErrors(rc) {
           annotateInputFields(rc.errors, rc.document);
@@ -77,12 +77,14 @@ function gatewayPlugin(metrics: GatewayMetrics, logger: Logger, logged: WeakSet<
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
+  /** The roles of every root field (from the modules). */
+  access: AccessTable;
   nodeEnv: string;
   logger: Logger;
   metrics: GatewayMetrics;
 }
 
-export function createApollo({ schema, nodeEnv, logger, metrics }: ApolloOptions): ApolloServer<GatewayContext> {
+export function createApollo({ schema, access, nodeEnv, logger, metrics }: ApolloOptions): ApolloServer<GatewayContext> {
   const production = nodeEnv === "production";
   const logged = new WeakSet<object>();
   return new ApolloServer<GatewayContext>({
@@ -115,7 +117,7 @@ export function createApollo({ schema, nodeEnv, logger, metrics }: ApolloOptions
       error: (message) => logger.error(message),
     },
     plugins: [
-      gatewayPlugin(metrics, logger, logged),
+      gatewayPlugin(access, metrics, logger, logged),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginUsageReportingDisabled(),

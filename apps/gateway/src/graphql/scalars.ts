@@ -1,5 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
-import { GraphQLJSON } from "graphql-scalars";
+import { GraphQLJSON, GraphQLSafeInt } from "graphql-scalars";
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -75,3 +75,9 @@ export const DateTimeScalar = new GraphQLScalarType({
 
 /** Any JSON value. */
 export const JSONScalar = GraphQLJSON;
+
+/**
+ * An integer up to 2^53 - 1 in magnitude, a JSON number (CONTRACT section 3, second part): sums of
+ * cents outgrow GraphQL's 32-bit Int.
+ */
+export const SafeIntScalar = GraphQLSafeInt;

@@ -1,24 +1,32 @@
 import "reflect-metadata";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
-import { FamilyResolver } from "../families/family.resolver";
-import { ProjectionResolver } from "../projections/projection.resolver";
+import type { AccessTable } from "../auth/access";
+import { modules } from "../modules";
+import { accessTable, checkModules, readsTable, resolversOf, type ReadSource } from "./module";
 
 let schema: GraphQLSchema | undefined;
 
 /**
- * The GraphQL schema, built once per process from the resolvers' decorators. Resolvers hold no
- * state: each request's context carries its gateway's services, so several gateways (tests) can
- * share the one schema.
+ * The GraphQL schema, built once per process from the modules' resolvers and checked against
+ * their rules (an operation without a rule, a rule without an operation, a query field that does
+ * not say what it reads: start-up errors). Resolvers hold no state: each request's context carries
+ * its gateway's services, so several gateways (tests) can share the one schema.
  */
 export function gatewaySchema(): GraphQLSchema {
-  schema ??= buildSchemaSync({
-    resolvers: [FamilyResolver, ProjectionResolver],
-    validate: false,
-    emitSchemaFile: false,
-  });
+  if (!schema) {
+    const built = buildSchemaSync({ resolvers: resolversOf(modules), validate: false, emitSchemaFile: false });
+    checkModules(built, modules);
+    schema = built;
+  }
   return schema;
 }
+
+/** The roles of every root field, from the modules. */
+export const gatewayAccess: AccessTable = accessTable(modules);
+
+/** What each query field (`Query.family`) and declared type field (`Family.comments`) reads. */
+export const gatewayReads: ReadonlyMap<string, readonly ReadSource[]> = readsTable(modules);
 
 /** The schema as SDL in declaration order (deterministic): what schema.graphql holds. */
 export function printGatewaySchema(): string {

@@ -8,18 +8,21 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "@coop/config";
-import type { Services } from "../context";
+import type { ReadQueries, Services } from "../context";
 import { TokenVerifier } from "../auth/token";
+import { FamilyQueries } from "../families/family.queries";
 import { createApollo } from "../graphql/apollo";
-import { gatewaySchema } from "../graphql/schema";
+import { gatewayAccess, gatewaySchema } from "../graphql/schema";
 import { createLogger, type Logger } from "../logger";
 import { createHttpHandler } from "../transport/http";
 import { createMetrics } from "../transport/metrics";
 import { Playground } from "../transport/playground";
+import { operationLogPlugin } from "../transport/request-log";
+import { ProjectionQueries } from "../projections/projection.queries";
 
-type Family = NonNullable<Awaited<ReturnType<Services["families"]["family"]>>>;
-type AtRiskRow = Awaited<ReturnType<Services["families"]["atRisk"]>>[number];
-type TierRow = Awaited<ReturnType<Services["families"]["byRiskTier"]>>[number];
+type Family = NonNullable<Awaited<ReturnType<FamilyQueries["family"]>>>;
+type AtRiskRow = Awaited<ReturnType<FamilyQueries["atRisk"]>>[number];
+type TierRow = Awaited<ReturnType<FamilyQueries["byRiskTier"]>>[number];
 
 const UPDATED_AT = new Date("2026-11-02T10:00:00Z");
 
@@ -52,6 +55,7 @@ function cannedFamily(id: string): Family {
 }
 
 const AT_RISK_ROW: AtRiskRow = {
+  id: "0b5f3a52-7f1e-4c41-9a8e-2f4f3c1d9e01",
   familyId: "0b5f3a52-7f1e-4c41-9a8e-2f4f3c1d9e01",
   familyName: "Okafor 42",
   riskScore: 75,
@@ -86,7 +90,7 @@ export function ceilingServices(logger: Logger): Services {
       return { ok: true, repeated: false, receipt: { commandId: envelope.commandId, streamId, version: counter, position: String(counter), events: [envelope.type] } };
     },
   };
-  const families: Pick<Services["families"], "family" | "search" | "atRisk" | "byRiskTier" | "paymentMonths" | "history"> = {
+  const families: Pick<FamilyQueries, "family" | "search" | "atRisk" | "byRiskTier" | "paymentMonths" | "history"> = {
     family: async (_tenantId, id) => cannedFamily(id),
     search: async () => [cannedFamily(AT_RISK_ROW.familyId)],
     atRisk: async () => [AT_RISK_ROW],
@@ -94,11 +98,14 @@ export function ceilingServices(logger: Logger): Services {
     paymentMonths: async () => [],
     history: async () => [],
   };
-  const projections: Pick<Services["projections"], "statuses"> = { statuses: async () => [] };
+  const projections: Pick<ProjectionQueries, "statuses" | "deadLetters"> = { statuses: async () => [], deadLetters: async () => [] };
+  const stubs = new Map<ReadQueries<unknown>, unknown>([
+    [FamilyQueries, families],
+    [ProjectionQueries, projections],
+  ]);
   return {
     bus: bus as Services["bus"],
-    families: families as Services["families"],
-    projections: projections as Services["projections"],
+    read: <T>(queries: ReadQueries<T>): T => (stubs.get(queries) as T | undefined) ?? noIo<T>(queries.name),
     eventStore: noIo("event store"),
     prisma: noIo("Prisma client"),
     metrics: createMetrics(),
@@ -126,7 +133,8 @@ export interface CeilingGateway {
 export async function startCeilingGateway(options: CeilingOptions): Promise<CeilingGateway> {
   const { logger } = options;
   const services = ceilingServices(logger);
-  const apollo = createApollo({ schema: gatewaySchema(), nodeEnv: options.nodeEnv, logger, metrics: services.metrics });
+  const apollo = createApollo({ schema: gatewaySchema(), access: gatewayAccess, nodeEnv: options.nodeEnv, logger, metrics: services.metrics });
+  apollo.addPlugin(operationLogPlugin());
   await apollo.start();
   const handler = createHttpHandler({
     apollo,
@@ -135,6 +143,7 @@ export async function startCeilingGateway(options: CeilingOptions): Promise<Ceil
     playground: new Playground(),
     logger,
     bodyLimitBytes: 256 * 1024,
+    corsOrigins: [],
     // Nothing to be ready for: it reads no database and no Redis.
     readiness: async () => ({ ready: true, checks: { postgres: "up", redis: "up" } }),
     metricsText: async () => ({ contentType: services.metrics.registry.contentType, body: await services.metrics.registry.metrics() }),

@@ -1,54 +1,51 @@
-// GraphQL documents the tests send, one per operation of CONTRACT section 3.
-const RECEIPT = "{ commandId streamId version position events }";
+// Every operation the tests send, from the modules' test kits (src/*/*.test-kit.ts): a new
+// operation adds its rows to its module's kit, and the shared tests (schema, access, errors, fuzz,
+// scenario) pick it up. A new module adds its kit to `kits` (schema.spec.ts checks that every
+// module has one).
+import { commentKit } from "../../src/comments/comment.test-kit";
+import { coordinatorKit } from "../../src/coordinators/coordinator.test-kit";
+import { familyKit } from "../../src/families/family.test-kit";
+import { projectionKit } from "../../src/projections/projection.test-kit";
+import type { MutationCase, QueryCase, StreamKind } from "../../src/testing/feature-kit";
 
-export const M = {
-  enrollFamily: `mutation Enroll($input: EnrollFamilyInput!) { enrollFamily(input: $input) ${RECEIPT} }`,
-  addChild: `mutation AddChild($input: AddChildInput!) { addChild(input: $input) ${RECEIPT} }`,
-  recordPayment: `mutation Pay($input: RecordPaymentInput!) { recordPayment(input: $input) ${RECEIPT} }`,
-  updateEngagementScore: `mutation Engage($input: UpdateEngagementScoreInput!) { updateEngagementScore(input: $input) ${RECEIPT} }`,
-  assessRisk: `mutation Risk($input: AssessRiskInput!) { assessRisk(input: $input) ${RECEIPT} }`,
-  recordContact: `mutation Contact($input: RecordContactInput!) { recordContact(input: $input) ${RECEIPT} }`,
-  assignCoordinator: `mutation Assign($input: AssignCoordinatorInput!) { assignCoordinator(input: $input) ${RECEIPT} }`,
-  withdrawFamily: `mutation Withdraw($input: WithdrawFamilyInput!) { withdrawFamily(input: $input) ${RECEIPT} }`,
-} as const;
-export type MutationName = keyof typeof M;
+export { FAMILY_FIELDS } from "../../src/families/family.test-kit";
 
-export const FAMILY_FIELDS = `id familyName status enrollmentDate parentName email phone children { name birthDate } childrenCount
-  oldestChildAge totalPaidCents paymentCount lastPaymentDate avgDaysLate engagementScore riskScore riskTier riskFactors
-  assignedCoordinator lastContactDate version updatedAt`;
+export const kits = [familyKit, commentKit, coordinatorKit, projectionKit] as const;
 
-export const Q = {
-  family: `query Family($id: ID!) { family(id: $id) { ${FAMILY_FIELDS} } }`,
-  searchFamilies: `query Search($term: String!, $limit: Int) { searchFamilies(term: $term, limit: $limit) { id familyName status } }`,
-  searchFamiliesDefault: `query Search($term: String!) { searchFamilies(term: $term) { id familyName status } }`,
-  atRiskFamilies: `query AtRisk($min: Int, $limit: Int) { atRiskFamilies(minRiskScore: $min, limit: $limit) {
-    familyId familyName riskScore riskTier riskFactors recommendedIntervention lastContactDate daysSinceContact assignedCoordinator } }`,
-  atRiskFamiliesDefault: `{ atRiskFamilies { familyId familyName riskScore } }`,
-  familiesByRiskTier: `{ familiesByRiskTier { riskTier families avgEngagement avgRisk } }`,
-  paymentAnalytics: `query Analytics($from: Date!, $to: Date!) { paymentAnalytics(from: $from, to: $to) {
-    month paymentCount familiesPaid revenueCollectedCents paidOnTime paidLate avgDaysLate methodBreakdown { method count amountCents } } }`,
-  familyHistory: `query History($id: ID!) { familyHistory(id: $id) { position version type schemaVersion recordedAt data metadata } }`,
-  projections: `{ projections { name position headPosition lag status lastError eventsProcessed updatedAt } }`,
-} as const;
+const mutations = { ...familyKit.mutations, ...commentKit.mutations, ...coordinatorKit.mutations, ...projectionKit.mutations };
+export type MutationName = keyof typeof mutations;
+export const MUTATIONS: Readonly<Record<MutationName, MutationCase>> = mutations;
+export const mutationNames = Object.keys(MUTATIONS) as MutationName[];
 
-/** Valid inputs for each mutation on a family, for tests that only care about the outcome. */
-export function validInput(name: MutationName, familyId: string, today: string, n = 0): Record<string, unknown> {
-  switch (name) {
-    case "enrollFamily":
-      return { familyId, familyName: `Family ${n}`, enrollmentDate: today, parentName: "Pat", email: "pat@example.com" };
-    case "addChild":
-      return { familyId, childName: `Child ${n}`, birthDate: "2018-05-05" };
-    case "recordPayment":
-      return { familyId, amountCents: 1000 + n, paidOn: today, method: "CARD", transactionId: `tx-${n}-${Math.random()}` };
-    case "updateEngagementScore":
-      return { familyId, score: 50 };
-    case "assessRisk":
-      return { familyId, score: 60 };
-    case "recordContact":
-      return { familyId, method: "PHONE", contactedOn: today };
-    case "assignCoordinator":
-      return { familyId, coordinator: "Kim" };
-    case "withdrawFamily":
-      return { familyId, reason: "moved away" };
-  }
+const queries = { ...familyKit.queries, ...commentKit.queries, ...coordinatorKit.queries, ...projectionKit.queries };
+export type QueryName = keyof typeof queries;
+export const QUERIES: Readonly<Record<QueryName, QueryCase>> = queries;
+
+const documentsOf = <T extends Record<string, { document: string }>>(cases: T) =>
+  Object.fromEntries(Object.entries(cases).map(([name, c]) => [name, c.document])) as { [K in keyof T]: string };
+
+/** Mutation documents by root field. */
+export const M = documentsOf(MUTATIONS);
+
+/** Query documents by root field, and the kits' further documents. */
+export const Q = { ...documentsOf(QUERIES), ...familyKit.documents, ...commentKit.documents, ...coordinatorKit.documents, ...projectionKit.documents };
+
+/** A valid input of the mutation on `streamId` (a stream of the mutation's kind). */
+export function validInput(name: MutationName, streamId: string, today: string, n = 0): Record<string, unknown> {
+  return MUTATIONS[name].validInput(streamId, today, n);
 }
+
+/** Mutations that act on an existing stream of a kind (not the ones that create it). */
+export function mutationsOn(kind?: StreamKind): MutationName[] {
+  return mutationNames.filter((name) => !MUTATIONS[name].stream.creates && (kind === undefined || MUTATIONS[name].stream.kind === kind));
+}
+
+/** The mutation that creates a stream of the kind. */
+export function creatorOf(kind: StreamKind): MutationName {
+  const name = mutationNames.find((n) => MUTATIONS[n].stream.kind === kind && MUTATIONS[n].stream.creates);
+  if (!name) throw new Error(`no mutation creates a ${kind}`);
+  return name;
+}
+
+export const badInputs = kits.flatMap((kit) => kit.badInputs);
+export const badArguments = kits.flatMap((kit) => kit.badArguments);

@@ -1,0 +1,28 @@
+// The families feature: enrolment and everything recorded about a family, and the queries on the
+// family read models.
+import { ANY_ROLE, COORDINATION, FINANCE } from "../auth/access";
+import { defineModule, EVENT_STORE } from "../graphql/module";
+import { FamilyResolver } from "./family.resolver";
+
+export const familiesModule = defineModule({
+  name: "families",
+  resolvers: [FamilyResolver],
+  Query: {
+    family: { roles: ANY_ROLE, reads: ["family-detail"] },
+    searchFamilies: { roles: ANY_ROLE, reads: ["family-detail"] },
+    atRiskFamilies: { roles: COORDINATION, reads: ["at-risk"] },
+    familiesByRiskTier: { roles: COORDINATION, reads: ["family-detail"] },
+    paymentAnalytics: { roles: FINANCE, reads: ["payment-analytics"] },
+    familyHistory: { roles: COORDINATION, reads: [EVENT_STORE] },
+  },
+  Mutation: {
+    enrollFamily: { roles: COORDINATION },
+    addChild: { roles: COORDINATION },
+    recordPayment: { roles: FINANCE },
+    updateEngagementScore: { roles: COORDINATION },
+    assessRisk: { roles: COORDINATION },
+    recordContact: { roles: COORDINATION },
+    assignCoordinator: { roles: COORDINATION },
+    withdrawFamily: { roles: COORDINATION },
+  },
+});

@@ -96,11 +96,8 @@ async function main(argv: string[]): Promise<number> {
         return await status(pool, Boolean(values.lanes), Boolean(values.json));
       case "dead-letters":
         return await deadLetters(pool, name, Boolean(values.json));
-      case "resume": {
-        await setProjectionRunning(pool, name!);
-        console.log(`${name}: RUNNING; its lanes catch up from their checkpoints (the active publisher hands them the events they owe)`);
-        return 0;
-      }
+      case "resume":
+        return await resume(pool, eventStore, config, name!);
       case "rebuild":
         return await rebuild(pool, eventStore, config, name!);
       case "retry":
@@ -258,6 +255,22 @@ async function deadLetters(pool: ReturnType<typeof createPool>, name: string | u
       ]),
     ),
   );
+  return 0;
+}
+
+/**
+ * ERROR/STOPPED -> RUNNING, then its parked streams are retried: a fault across many streams may
+ * have parked some before it stopped the projection, and the fix that resumes it is theirs too.
+ */
+async function resume(pool: ReturnType<typeof createPool>, eventStore: EventStore, config: WorkerConfig, name: string): Promise<number> {
+  await setProjectionRunning(pool, name);
+  console.log(`${name}: RUNNING; its lanes catch up from their checkpoints (the active publisher hands them the events they owe)`);
+  const parked = await listParkedStreams(pool, name);
+  if (parked.length === 0) return 0;
+  const projector = new LaneProjector(findProjection(projections, name)!, { pool, eventStore, upcast: upcastEvent, retryWindowMs: 0, parkLimit: config.parkLimit });
+  let still = 0;
+  for (const lane of [...new Set(parked.map((p) => p.lane))]) still += (await projector.retryParked(lane)).stillParked;
+  console.log(`${name}: ${parked.length - still} of ${parked.length} parked streams applied${still > 0 ? `; ${still} still parked (pnpm projections dead-letters ${name})` : ""}`);
   return 0;
 }
 

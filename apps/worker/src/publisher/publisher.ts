@@ -90,6 +90,8 @@ export class Publisher {
   /** The last event handed to each lane (`projection/lane`): the `prev` of its next job. */
   private readonly lastEnqueued = new Map<string, Checkpoint>();
   private lastParkedRetry = 0;
+  /** Projections set RUNNING again by the last round: their parked streams are retried at once. */
+  private readonly resumed = new Set<string>();
   private pumping: Promise<void> | null = null;
   private again = false;
   private burstUntil = 0;
@@ -167,6 +169,7 @@ export class Publisher {
     await this.refresh();
     if (this.stopping) return;
     this.leader = true;
+    this.lastParkedRetry = Date.now(); // parked streams are retried at a slow pace, not at once
     this.options.metrics.publisherActive.set(1);
     this.log.info({ checkpoint: formatCheckpoint(this.checkpoint) }, "publisher active (holds the lease)");
     // The slow poll is the safety net for lost nudges; the nudge is what makes latency low.
@@ -374,10 +377,14 @@ export class Publisher {
         if (!row) continue;
         if (row.status === "ERROR" && row.errorSince && now - row.errorSince.getTime() >= this.options.errorRetryMs) {
           await setProjectionRunning(pool, p.name, true);
+          this.resumed.add(p.name);
           this.log.warn({ projection: p.name, lastError: row.lastError }, "projection stopped by an error: trying it again (it stops again if the fault is still there)");
           continue; // its lanes catch up on the next round, with the status refreshed
         }
         if (!isActive(row.status)) continue;
+        // A fault across many streams parked some before it stopped the projection: once it runs
+        // again, they are tried again with everything else, not at the slow pace of poison events.
+        const retryNow = retryParked || this.resumed.delete(p.name);
         for (const lane of lanes.filter((l) => l.projection === p.name)) {
           const queue = queues.get(p.name, lane.lane);
           const handed = this.lastEnqueued.get(laneKey(p.name, lane.lane));
@@ -388,7 +395,7 @@ export class Publisher {
               "lane behind with an empty queue: catch-up job enqueued",
             );
           }
-          if (retryParked && lane.parkedStreams > 0) await enqueueParkedRetry(queue, row.lanes);
+          if (retryNow && lane.parkedStreams > 0) await enqueueParkedRetry(queue, row.lanes);
         }
       }
       await this.options.onReconcile?.({ projections: rows, lanes, checkpoint });

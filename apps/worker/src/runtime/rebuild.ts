@@ -269,15 +269,21 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const lease = new Lease(pool, rebuildLease(name), options.holder, leaseMs);
   if (!(await lease.acquire())) throw new Error(`a rebuild of ${name} is already running`);
   let lost: string | null = null;
+  let renewing = false;
   const renewal = setInterval(() => {
-    lease.acquire().then(
-      (held) => {
-        if (!held) lost ??= "its lease was taken by another process";
-      },
-      (error: unknown) => {
-        lost ??= `its lease could not be renewed: ${errorMessage(error)}`;
-      },
-    );
+    if (renewing) return; // one renewal at a time: a slow database must not take the whole pool
+    renewing = true;
+    lease
+      .acquire()
+      .then(
+        (held) => {
+          if (!held) lost ??= "its lease was taken by another process";
+        },
+        (error: unknown) => {
+          lost ??= `its lease could not be renewed: ${errorMessage(error)}`;
+        },
+      )
+      .finally(() => (renewing = false));
   }, Math.max(200, Math.floor(leaseMs / 5)));
   let previous: ProjectionStatus | null = null;
   try {
@@ -369,12 +375,15 @@ async function swap(options: RebuildOptions, shadow: ShadowBuild): Promise<{ che
   const lanes = options.lanes;
   return inTransaction(pool, async (client) => {
     await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs ?? 5_000))}`);
-    const { rows: held } = await client.query(
-      "SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND expires_at > now() FOR UPDATE",
-      [rebuildLease(projection.name), options.holder],
-    );
-    if (held.length === 0) throw new Error(`rebuild of ${projection.name}: its lease expired before the swap`);
+    // The projection's row, locked to the end: another rebuild cannot start (it marks the row
+    // REBUILDING first) until this one has swapped. Then the lease must still be ours (read, not
+    // locked: its renewal goes on while the swap waits for locks).
     await client.query("SELECT 1 FROM projections WHERE name = $1 FOR UPDATE", [projection.name]);
+    const { rows: held } = await client.query("SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND expires_at > now()", [
+      rebuildLease(projection.name),
+      options.holder,
+    ]);
+    if (held.length === 0) throw new Error(`rebuild of ${projection.name}: its lease expired before the swap`);
     // The publisher records what it handed to lanes on its checkpoint row, reading the layouts FOR
     // SHARE: holding both here, it waits, then sees the new layout and marks its lanes as owing.
     await client.query("SELECT 1 FROM publisher_checkpoints FOR UPDATE");

@@ -1,5 +1,6 @@
 // Process entry: configuration, the gateway, graceful shutdown on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from "@coop/config";
+import { installFaultNets } from "@coop/process";
 import { signToken } from "./auth/token";
 import { createLogger } from "./logger";
 import { createGateway } from "./server";
@@ -16,14 +17,8 @@ async function main() {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  process.on("unhandledRejection", (reason) => {
-    logger.fatal({ err: reason }, "unhandled promise rejection");
-    process.exit(1);
-  });
-  process.on("uncaughtException", (error) => {
-    logger.fatal({ err: error }, "uncaught exception");
-    process.exit(1);
-  });
+  // A database or Redis that goes away mid-request must not end the process.
+  installFaultNets(logger);
   const gateway = await createGateway(config, { logger });
   const base = `http://localhost:${gateway.port}`;
   logger.info({ port: gateway.port, nodeEnv: config.nodeEnv, corsOrigins: config.corsOrigins }, `gateway listening: GraphQL at ${base}/graphql`);

@@ -2,9 +2,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
+import { throttledWarn } from "@coop/process";
 import { CommandBus, type CommandBusOptions } from "@coop/command-bus";
 import { eventsAppendedChannel, type Config } from "@coop/config";
-import { createPool, createPrismaClient } from "@coop/database";
+import { createPool, createPrismaClient, REQUEST_SESSION_GUARDS } from "@coop/database";
 import { aggregates, upcastEvent } from "@coop/domain";
 import { CommandStore, EventStore, type CommandReceipt } from "@coop/event-store";
 import { readQueriesOf, type Services } from "./context";
@@ -99,26 +100,28 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
   const schema = gatewaySchema();
 
   const metrics = createMetrics();
+  // Connection errors repeat many times a second during an outage: the first, then one per 10 s.
+  const warn = throttledWarn((fields, message) => logger.warn(fields, message));
+  // Request-path sessions fail fast rather than hang: a locked table, a frozen peer, a dead server.
   const pool = createPool(config.databaseUrl, {
     max: deps.poolSize ?? 16,
     application_name: "coop-gateway",
-    onError: (error) => logger.warn({ err: error }, "pg pool: idle client error"),
+    guards: REQUEST_SESSION_GUARDS,
+    onError: (error) => warn({ err: error.message }, "PostgreSQL connection error"),
   });
-  const prisma = createPrismaClient(config.databaseUrl, { max: deps.prismaPoolSize ?? 10 });
+  const prisma = createPrismaClient(config.databaseUrl, {
+    max: deps.prismaPoolSize ?? 10,
+    application_name: "coop-gateway-reads",
+    guards: REQUEST_SESSION_GUARDS,
+    onError: (error) => warn({ err: error.message }, "PostgreSQL connection error (reads)"),
+  });
   const redis = new Redis(config.redisUrl, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectionName: "coop-gateway",
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
-  let lastRedisError = 0;
-  redis.on("error", (error: Error) => {
-    const now = Date.now();
-    if (now - lastRedisError > 10_000) {
-      lastRedisError = now;
-      logger.warn({ err: error }, "redis connection error");
-    }
-  });
+  redis.on("error", (error: Error) => warn({ err: error.message }, "redis connection error"));
 
   const today = deps.today ?? (() => utcToday());
   const eventStore = new EventStore(pool, { upcast: upcastEvent });

@@ -6,6 +6,7 @@ import type { Server } from "node:http";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPool, WORKER_SESSION_GUARDS } from "@coop/database";
+import { installFaultNets, throttledWarn } from "@coop/process";
 import { upcastEvent } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { loadWorkerConfig, type WorkerConfig } from "./config";
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const logger = createLogger(config.logLevel);
   installFaultNets(logger);
+  // Connection errors repeat many times a second during an outage: the first, then one per 10 s.
+  const warn = throttledWarn((fields, message) => logger.warn(fields, message));
   // Registry problems are programming errors: refuse to start before touching anything.
   checkRegistry(registered);
   const projections = selected(config, registered);
@@ -41,7 +44,7 @@ async function main(): Promise<void> {
     application_name: `coop-worker:${process.pid}`,
     guards: WORKER_SESSION_GUARDS,
     settings: READ_MODEL_WRITER_SETTINGS,
-    onError: (error) => logger.warn({ err: error.message }, "PostgreSQL connection error"),
+    onError: (error) => warn({ err: error.message }, "PostgreSQL connection error"),
   });
   const cleanup: (() => Promise<unknown>)[] = [() => pool.end()];
   try {
@@ -50,15 +53,15 @@ async function main(): Promise<void> {
     const eventStore = new EventStore(pool, { upcast: upcastEvent });
     const redis = createRedis(config.redisUrl, `coop-worker:${process.pid}`);
     const subscriber = createRedis(config.redisUrl, `coop-worker-nudges:${process.pid}`);
-    redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
-    subscriber.on("error", (error) => logger.warn({ err: error.message }, "redis subscriber error"));
+    redis.on("error", (error) => warn({ err: error.message }, "redis connection error"));
+    subscriber.on("error", (error) => warn({ err: error.message }, "redis subscriber error"));
     cleanup.unshift(
       () => redis.quit().catch(() => redis.disconnect()),
       () => subscriber.quit().catch(() => subscriber.disconnect()),
     );
     await waitForRedis(redis, (message) => logger.warn(message));
 
-    const queues = new LaneQueues(redis, config.queuePrefix, (queue, error) => logger.warn({ queue, err: error.message }, "queue error (Redis unavailable?)"));
+    const queues = new LaneQueues(redis, config.queuePrefix, (queue, error) => warn({ queue, err: error.message }, "queue error (Redis unavailable?)"));
     cleanup.unshift(() => queues.close());
     const metrics = createMetrics();
     metrics.setSources({ pool });
@@ -154,27 +157,6 @@ async function waitFor(what: string, work: () => Promise<void>, logger: Logger):
       await sleep(Math.min(5_000, 250 * attempt));
     }
   }
-}
-
-/**
- * The last net: a library error nobody listened for must not end a process whose every step is
- * transactional and idempotent. Logged loudly; a storm of them (a real bug) still ends it, so that
- * a supervisor restarts it rather than let it spin.
- */
-function installFaultNets(logger: Logger): void {
-  const recent: number[] = [];
-  const net = (kind: string) => (error: unknown) => {
-    logger.error({ err: errorMessage(error), stack: (error as Error)?.stack }, `${kind}: kept running`);
-    const now = Date.now();
-    recent.push(now);
-    while (recent.length > 0 && now - recent[0]! > 60_000) recent.shift();
-    if (recent.length > 20) {
-      logger.fatal("more than 20 unexpected errors in a minute: exiting for a supervisor to restart the process");
-      process.exit(1);
-    }
-  };
-  process.on("unhandledRejection", net("unhandled promise rejection"));
-  process.on("uncaughtException", net("uncaught exception"));
 }
 
 function closeServer(server: Server): Promise<void> {

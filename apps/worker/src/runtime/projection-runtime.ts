@@ -2,6 +2,7 @@ import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type pg from "pg";
 import type { EventStore, Upcast } from "@coop/event-store";
+import { throttledWarn } from "@coop/process";
 import type { WorkerConfig } from "../config";
 import type { WorkerMetrics } from "../http/metrics";
 import { errorMessage, type Logger } from "../logger";
@@ -36,12 +37,15 @@ export class ProjectionRuntime {
   private readonly workers = new Map<string, Worker<LaneJobData>>();
   private readonly projectors = new Map<string, LaneProjector>();
   private readonly analyzer: TableAnalyzer;
+  /** Every lane's worker reports a Redis outage; one line per 10 s says it. */
+  private readonly queueWarn: ReturnType<typeof throttledWarn>;
   private readonly warned = new Set<string>();
   private syncTimer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | null = null;
   private stopping = false;
 
   constructor(private readonly options: ProjectionRuntimeOptions) {
+    this.queueWarn = throttledWarn((fields, message) => options.logger.warn(fields, message));
     this.analyzer = new TableAnalyzer(options.pool, options.logger);
     for (const projection of options.projections) {
       this.projectors.set(
@@ -126,7 +130,7 @@ export class ProjectionRuntime {
       maxStalledCount: 1_000_000,
       autorun: true,
     });
-    worker.on("error", (error) => log.warn({ err: errorMessage(error) }, "queue worker error (Redis unavailable?)"));
+    worker.on("error", (error) => this.queueWarn({ projection: projection.name, lane, err: errorMessage(error) }, "queue worker error (Redis unavailable?)"));
     worker.on("failed", (job, error) => {
       if (job) log.warn({ jobId: job.id, err: errorMessage(error) }, "job failed (its events are caught up from the event store)");
     });

@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 
 /** apps/worker, wherever the tests run from. */
 export const WORKER_DIR = fileURLToPath(new URL("../..", import.meta.url));
+/** apps/gateway: the fault tests run a real gateway process beside the workers. */
+export const GATEWAY_DIR = fileURLToPath(new URL("../../../gateway", import.meta.url));
 
 export interface WorkerEnv {
   DATABASE_URL: string;
@@ -22,6 +24,8 @@ export interface WorkerEnv {
   PROJECTION_PARK_RETRY_MS?: string;
   PROJECTION_ERROR_RETRY_MS?: string;
   DASHBOARD_PASSWORD?: string;
+  /** Anything else a child reads (the gateway's PORT, JWT_SECRET, ...). */
+  [name: string]: string | undefined;
 }
 
 /** A real worker process (`node --import tsx src/main.ts`), as deployments run it. */
@@ -36,6 +40,8 @@ export class WorkerProcess {
   constructor(
     readonly label: string,
     env: WorkerEnv,
+    /** The app to run: a worker (default), or the gateway (give it PORT). */
+    cwd = WORKER_DIR,
   ) {
     const childEnv: Record<string, string | undefined> = {
       ...process.env,
@@ -46,7 +52,7 @@ export class WorkerProcess {
       ...env,
     };
     if (!env.COOP_FAULT_INJECTION) delete childEnv.COOP_FAULT_INJECTION;
-    this.child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: WORKER_DIR, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
     const collect = (chunk: Buffer) => {
       const text = chunk.toString("utf8");
       // Debugging aid: WORKER_TEST_LOG_DIR=/tmp/x keeps every worker's full output.
@@ -98,6 +104,16 @@ export class WorkerProcess {
     return this.output.join("").slice(-8_000);
   }
 
+  /** SIGSTOP: frozen as it is (sockets open, transactions open), like a long pause or a stuck host. */
+  freeze(): void {
+    if (this.running) this.child.kill("SIGSTOP");
+  }
+
+  /** SIGCONT after a freeze. */
+  thaw(): void {
+    if (this.running) this.child.kill("SIGCONT");
+  }
+
   /** SIGKILL: no cleanup at all, like a crash or an OOM kill. */
   async kill(): Promise<void> {
     if (!this.running) return;
@@ -108,6 +124,7 @@ export class WorkerProcess {
   /** SIGTERM and wait for the graceful exit; SIGKILL after `timeoutMs`. Returns the exit code. */
   async stop(timeoutMs = 30_000): Promise<number | null> {
     if (!this.running) return this.exitState?.code ?? null;
+    this.child.kill("SIGCONT"); // a frozen process cannot hear SIGTERM
     this.child.kill("SIGTERM");
     const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
     const { code } = await this.exited;

@@ -1,0 +1,3 @@
+// Process-level concerns the gateway and the worker share.
+export { installFaultNets, type FaultNetOptions, type NetLogger } from "./fault-nets";
+export { throttledWarn, type WarnFn } from "./log-throttle";

@@ -3,6 +3,7 @@ import type { CommandBus } from "@coop/command-bus";
 import type { PrismaClient } from "@coop/database";
 import type { EventStore } from "@coop/event-store";
 import type { Viewer } from "./auth/viewer";
+import type { Consistency } from "./consistency/consistency";
 import type { Logger } from "./logger";
 import type { GatewayMetrics } from "./transport/metrics";
 
@@ -24,6 +25,8 @@ export interface Services {
   prisma: PrismaClient;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Read your writes: waits until read models include a position. */
+  consistency: Consistency;
   /** Today's UTC date, YYYY-MM-DD (derived read-model fields: ages, days since contact). */
   today(): string;
   /**
@@ -38,6 +41,12 @@ export interface GatewayContext {
   viewer: Viewer | null;
   correlationId: string;
   services: Services;
+  /** X-Consistent-With: read models are read once they include every event up to this position. */
+  consistentWith?: string | null;
+  /** This request's waits for read models, by the projections waited for (each waited once). */
+  consistencyWaits?: Map<string, Promise<void>>;
+  /** When this request's waits give up (CONSISTENCY_TIMEOUT). */
+  consistencyDeadline?: number;
 }
 
 /** `read` for a gateway: one instance of each query class, made from `deps` on first use. */

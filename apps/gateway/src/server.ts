@@ -10,6 +10,8 @@ import { aggregates, upcastEvent } from "@coop/domain";
 import { CommandStore, EventStore, type CommandReceipt } from "@coop/event-store";
 import { readQueriesOf, type Services } from "./context";
 import { TokenVerifier } from "./auth/token";
+import { ChangeFeed } from "./consistency/change-feed";
+import { Consistency, FAMILY_DETAIL } from "./consistency/consistency";
 import { createApollo } from "./graphql/apollo";
 import { utcToday } from "./graphql/dates";
 import { gatewayAccess, gatewaySchema } from "./graphql/schema";
@@ -33,6 +35,8 @@ export interface GatewayDeps {
   shutdownTimeoutMs?: number;
   /** Today's UTC date (default: the clock). */
   today?: () => string;
+  /** While a read waits for the read models, re-read their positions this often (default 250 ms; tests). */
+  consistencyFallbackMs?: number;
   /** Host to listen on (default all interfaces). */
   host?: string;
 }
@@ -138,8 +142,20 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     onError: (message, error) => logger.warn({ err: error }, message),
   });
 
+  // The workers' announcements: read-your-writes waits on them, subscriptions push them.
+  const feed = new ChangeFeed(config.redisUrl, config.queuePrefix, [FAMILY_DETAIL], (error) => warn({ err: error.message }, "redis connection error (announcements)"));
+  feed.start();
+  const consistency = new Consistency({
+    pool,
+    feed,
+    timeoutMs: config.consistencyTimeoutMs,
+    fallbackMs: deps.consistencyFallbackMs,
+    onWait: (outcome, seconds) => metrics.consistencyWait.observe({ outcome }, seconds),
+  });
+
   const services: Services = {
     bus,
+    consistency,
     eventStore,
     prisma,
     metrics,
@@ -151,7 +167,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
   const apollo = createApollo({ schema, access: gatewayAccess, nodeEnv: config.nodeEnv, logger, metrics });
   apollo.addPlugin(operationLogPlugin());
   const releaseResources = () =>
-    Promise.allSettled([prisma.$disconnect(), pool.end(), redis.quit().catch(() => redis.disconnect())]);
+    Promise.allSettled([consistency.close(), feed.close(), prisma.$disconnect(), pool.end(), redis.quit().catch(() => redis.disconnect())]);
   try {
     await apollo.start();
   } catch (error) {

@@ -38,6 +38,8 @@ export interface WorkerConfig extends Config {
   /** Events per transaction while `projections rebuild` replays the store (short transactions keep
    * the event store's watermark moving for every other reader). */
   rebuildChunk: number;
+  /** WORKER_DB_POOL: connections to PostgreSQL at most (default: one per lane consumed, plus 6, up to 32). */
+  poolSize: number | null;
   /** COOP_FAULT_INJECTION, parsed: for tests only, never set in production. */
   faults: FaultRule[];
 }
@@ -88,6 +90,7 @@ export function loadWorkerConfig(env: Env = process.env, options: LoadConfigOpti
     projectionNames: projectionNames(env.WORKER_PROJECTIONS),
     publisher: onOff(env, "WORKER_PUBLISHER", true),
     rebuildChunk: wholeNumberFromEnv(env, "WORKER_REBUILD_CHUNK", REBUILD_CHUNK, 1, 100_000),
+    poolSize: env.WORKER_DB_POOL?.trim() ? wholeNumberFromEnv(env, "WORKER_DB_POOL", 0, 4, 200) : null,
     faults: parseFaults(env.COOP_FAULT_INJECTION),
   };
 }

@@ -16,6 +16,7 @@ import { createLogger, errorMessage, type Logger } from "./logger";
 import { projections as registered } from "./projections/projections";
 import type { ProjectionDefinition } from "./projections/types";
 import { Publisher } from "./publisher/publisher";
+import { Announcer } from "./runtime/announcer";
 import { AutoRebuilder } from "./runtime/auto-rebuild";
 import { ensureProjectionRows } from "./runtime/checkpoints";
 import { withInjectedFaults } from "./runtime/fault-injection";
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
 
   const workerId = `coop-worker:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const pool = createPool(config.databaseUrl, {
-    max: Math.min(32, projections.length * config.lanes + 6),
+    max: config.poolSize ?? Math.min(32, projections.length * config.lanes + 6),
     application_name: `coop-worker:${process.pid}`,
     guards: WORKER_SESSION_GUARDS,
     settings: READ_MODEL_WRITER_SETTINGS,
@@ -65,8 +66,9 @@ async function main(): Promise<void> {
     cleanup.unshift(() => queues.close());
     const metrics = createMetrics();
     metrics.setSources({ pool });
+    const announcer = new Announcer(redis, config.queuePrefix);
 
-    const runtime = new ProjectionRuntime({ config, pool, eventStore, upcast: upcastEvent, projections: applied, connection: redis, logger, metrics });
+    const runtime = new ProjectionRuntime({ config, pool, eventStore, upcast: upcastEvent, projections: applied, connection: redis, logger, metrics, announcer });
     const rebuilder = new AutoRebuilder({
       pool,
       eventStore,
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
           leaseMs: config.leaseMs,
           errorRetryMs: config.errorRetryMs,
           parkRetryMs: config.parkRetryMs,
+          onSaved: (state) => announcer.publisherSaved(state),
           onReconcile: ({ projections: rows }) => rebuilder.check(rows),
         })
       : null;

@@ -19,6 +19,8 @@ export interface Config {
   queuePrefix: string;
   snapshotEvery: number;
   aggregateCacheSize: number;
+  /** CONSISTENCY_TIMEOUT_MS: how long a read waits for the read models to include a position. */
+  consistencyTimeoutMs: number;
   logLevel: string;
 }
 
@@ -132,8 +134,25 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     queuePrefix,
     snapshotEvery: wholeNumberFromEnv(env, "SNAPSHOT_EVERY", 100, 1, 1_000_000),
     aggregateCacheSize: wholeNumberFromEnv(env, "AGGREGATE_CACHE_SIZE", 10_000, 0, 10_000_000),
+    consistencyTimeoutMs: wholeNumberFromEnv(env, "CONSISTENCY_TIMEOUT_MS", 5_000, 0, 60_000),
     logLevel: env.LOG_LEVEL || (nodeEnv === "test" ? "warn" : "info"),
   };
+}
+
+/**
+ * The Redis pub/sub channel on which workers say, after each commit, how far a lane (or the
+ * publisher) got: gateways wait on it for read-your-writes.
+ */
+export function projectionProgressChannel(queuePrefix: string): string {
+  return `${queuePrefix}:projection-progress`;
+}
+
+/**
+ * The Redis pub/sub channel on which a projection that announces its changes says, after each
+ * commit, which streams' rows changed (ids, versions and event types; never their data).
+ */
+export function streamChangesChannel(queuePrefix: string, projection: string): string {
+  return `${queuePrefix}:stream-changes:${projection}`;
 }
 
 /** The Redis pub/sub channel on which appenders nudge the publisher after a commit. */

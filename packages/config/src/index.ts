@@ -2,6 +2,8 @@ export {
   ConfigError,
   DEVELOPMENT_JWT_SECRET,
   eventsAppendedChannel,
+  projectionProgressChannel,
+  streamChangesChannel,
   isDevelopmentOrTest,
   loadConfig,
   parseCorsOrigins,

@@ -1,2 +1,3 @@
 export * from "./positions";
 export * from "./dead-letters";
+export * from "./progress";

@@ -27,6 +27,9 @@ export interface LaneRow {
   updatedAt: Date;
 }
 
+/** What the position arithmetic needs of a lane. */
+export type LanePosition = Pick<LaneRow, "projection" | "lane" | "checkpoint">;
+
 export type Db = pg.Pool | pg.ClientBase;
 
 /** Statuses in which events are applied (a rebuild keeps the live tables current meanwhile). */
@@ -115,19 +118,19 @@ export function publishedTo(state: PublisherState, projection: string, lane: num
  * Where a lane really is: at its checkpoint, or, when it has applied everything handed to it, at
  * the publisher's checkpoint (no event of the lane lies in between).
  */
-export function effectiveCheckpoint(lane: LaneRow, publisher: PublisherState): Checkpoint {
+export function effectiveCheckpoint(lane: LanePosition, publisher: PublisherState): Checkpoint {
   const handed = publishedTo(publisher, lane.projection, lane.lane);
   if (compareCheckpoints(lane.checkpoint, handed) >= 0 && compareCheckpoints(publisher.checkpoint, lane.checkpoint) > 0) return publisher.checkpoint;
   return lane.checkpoint;
 }
 
 /** Whether a lane has events handed to it (or owed it) that it has not applied. */
-export function laneBehind(lane: LaneRow, publisher: PublisherState): boolean {
+export function laneBehind(lane: LanePosition, publisher: PublisherState): boolean {
   return compareCheckpoints(lane.checkpoint, publishedTo(publisher, lane.projection, lane.lane)) < 0;
 }
 
 /** A projection's own position: the least of its lanes' (everything before it is applied). */
-export function projectionCheckpoint(lanes: readonly LaneRow[], publisher: PublisherState): Checkpoint {
+export function projectionCheckpoint(lanes: readonly LanePosition[], publisher: PublisherState): Checkpoint {
   let least: Checkpoint | null = null;
   for (const lane of lanes) {
     const at = effectiveCheckpoint(lane, publisher);
@@ -140,12 +143,22 @@ export function projectionCheckpoint(lanes: readonly LaneRow[], publisher: Publi
 export const PUBLISHER_NAME = "main";
 
 export async function readPublisher(db: Db): Promise<PublisherState> {
-  const { rows } = await db.query<{ transaction_id: string; position: string; published: Record<string, [string, string]> }>(
+  const { rows } = await db.query<PublisherDbRow>(
     "SELECT transaction_id::text AS transaction_id, position::text AS position, published FROM publisher_checkpoints WHERE name = $1",
     [PUBLISHER_NAME],
   );
   const row = rows[0];
-  if (!row) return { checkpoint: START, published: new Map() };
+  return row ? toPublisherState(row) : { checkpoint: START, published: new Map() };
+}
+
+/** The publisher's row as selected (`transaction_id::text, position::text, published`). */
+export interface PublisherDbRow {
+  transaction_id: string;
+  position: string;
+  published: Record<string, [string, string]>;
+}
+
+export function toPublisherState(row: PublisherDbRow): PublisherState {
   return {
     checkpoint: { transactionId: row.transaction_id, position: row.position },
     published: new Map(Object.entries(row.published).map(([key, [transactionId, position]]) => [key, { transactionId, position }])),

@@ -11,6 +11,7 @@ export const ErrorCode = {
   NOT_FOUND: "NOT_FOUND",
   CONFLICT: "CONFLICT",
   CONCURRENCY_CONFLICT: "CONCURRENCY_CONFLICT",
+  CONSISTENCY_TIMEOUT: "CONSISTENCY_TIMEOUT",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -46,6 +47,11 @@ export function forbidden(message: string): GraphQLError {
 /** Shape or range of an input; `field` names the input field. */
 export function badUserInput(field: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, field } });
+}
+
+/** The read models did not include a position in time (CONTRACT section 6); the field is null. */
+export function consistencyTimeout(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.CONSISTENCY_TIMEOUT } });
 }
 
 /** A command refused or not carried out, as the contract's error. */

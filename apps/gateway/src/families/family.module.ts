@@ -3,10 +3,11 @@
 import { ANY_ROLE, COORDINATION, FINANCE } from "../auth/access";
 import { defineModule, EVENT_STORE } from "../graphql/module";
 import { FamilyResolver } from "./family.resolver";
+import { ReceiptFamilyResolver } from "./receipt-family.resolver";
 
 export const familiesModule = defineModule({
   name: "families",
-  resolvers: [FamilyResolver],
+  resolvers: [FamilyResolver, ReceiptFamilyResolver],
   Query: {
     family: { roles: ANY_ROLE, reads: ["family-detail"] },
     searchFamilies: { roles: ANY_ROLE, reads: ["family-detail"] },
@@ -24,5 +25,9 @@ export const familiesModule = defineModule({
     recordContact: { roles: COORDINATION },
     assignCoordinator: { roles: COORDINATION },
     withdrawFamily: { roles: COORDINATION },
+  },
+  fields: {
+    // Reads the family read model (it waits for the family's own row to reach the receipt's version).
+    "CommandReceipt.family": { reads: ["family-detail"] },
   },
 });

@@ -117,6 +117,8 @@ export const familyKit = defineFeatureKit({
       "paymentAnalytics(from: Date!, to: Date!): [PaymentMonth!]!",
       "familyHistory(id: ID!): [DomainEvent!]!",
     ],
+    // CONTRACT section 6: the receipt's family, once its read model includes the command.
+    CommandReceipt: ["family: Family"],
     Mutation: [
       "enrollFamily(input: EnrollFamilyInput!): CommandReceipt!",
       "addChild(input: AddChildInput!): CommandReceipt!",

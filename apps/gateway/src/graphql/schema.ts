@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
 import type { AccessTable } from "../auth/access";
+import { waitForConsistentReads } from "../consistency/consistent-reads";
 import { modules } from "../modules";
 import { accessTable, checkModules, readsTable, resolversOf, type ReadSource } from "./module";
 
@@ -17,6 +18,7 @@ export function gatewaySchema(): GraphQLSchema {
   if (!schema) {
     const built = buildSchemaSync({ resolvers: resolversOf(modules), validate: false, emitSchemaFile: false });
     checkModules(built, modules);
+    waitForConsistentReads(built, readsTable(modules));
     schema = built;
   }
   return schema;

@@ -107,6 +107,7 @@ export function ceilingServices(logger: Logger): Services {
     bus: bus as Services["bus"],
     read: <T>(queries: ReadQueries<T>): T => (stubs.get(queries) as T | undefined) ?? noIo<T>(queries.name),
     eventStore: noIo("event store"),
+    consistency: noIo("consistency"),
     prisma: noIo("Prisma client"),
     metrics: createMetrics(),
     logger,

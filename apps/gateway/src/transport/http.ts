@@ -62,6 +62,17 @@ function headerMapOf(req: IncomingMessage): HeaderMap {
   return headers;
 }
 
+const MAX_POSITION = 2n ** 63n - 1n;
+
+/** The X-Consistent-With header: null when absent, false when it is not a position. */
+function consistencyToken(value: string | string[] | undefined): string | null | false {
+  if (value === undefined) return null;
+  if (typeof value !== "string") return false;
+  const text = value.trim();
+  if (!/^\d{1,19}$/.test(text) || BigInt(text) > MAX_POSITION) return false;
+  return BigInt(text).toString();
+}
+
 export function createHttpHandler(options: HttpHandlerOptions) {
   const { apollo, services, verifier, playground, logger } = options;
   const cors = new CorsPolicy(options.corsOrigins);
@@ -143,8 +154,14 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       return;
     }
 
+    const consistentWith = consistencyToken(req.headers["x-consistent-with"]);
+    if (consistentWith === false) {
+      badInput(req, res, 400, "X-Consistent-With must be a position: a 64-bit integer, as a receipt's position", "X-Consistent-With");
+      return;
+    }
+
     const headers = headerMapOf(req);
-    const contextValue: GatewayContext = { viewer, correlationId, services };
+    const contextValue: GatewayContext = { viewer, correlationId, services, consistentWith };
     linkContext(contextValue, req);
     const context = async () => contextValue;
 

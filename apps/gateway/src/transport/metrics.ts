@@ -9,6 +9,8 @@ export interface GatewayMetrics {
   commandDuration: Histogram<"command" | "outcome">;
   /** Every error a client was sent, by contract code. */
   errors: Counter<"code">;
+  /** Reads that waited for the read models (read your writes): `outcome` immediate, waited or timeout. */
+  consistencyWait: Histogram<"outcome">;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -30,6 +32,13 @@ export function createMetrics(): GatewayMetrics {
       name: "gateway_command_duration_seconds",
       help: "Command dispatch duration by command type and outcome",
       labelNames: ["command", "outcome"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    consistencyWait: new Histogram({
+      name: "gateway_consistency_wait_seconds",
+      help: "How long reads waited for the read models to include a position (X-Consistent-With, CommandReceipt.family)",
+      labelNames: ["outcome"],
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),

@@ -90,7 +90,7 @@ export async function startStack(prefix: string, options: StackOptions = {}): Pr
   try {
     const gateway = await createGateway(config, { host: "127.0.0.1", ...options.gateway });
     gateways.push(gateway);
-    if (options.worker) worker = await startWorker({ ...process.env, ...env, NODE_ENV: "test", WORKER_PORT: "0", JWT_SECRET: TEST_JWT_SECRET });
+    if (options.worker) worker = await startWorker({ ...process.env, ...env, NODE_ENV: "test", WORKER_PORT: "0", WORKER_DB_POOL: "8", JWT_SECRET: TEST_JWT_SECRET });
     const stack: Stack = {
       db,
       config,

@@ -268,6 +268,8 @@ export const familyDetailProjection: ProjectionDefinition = {
   version: 1,
   handles: ["FamilyEnrolled", "ChildAdded", "PaymentReceived", "EngagementScoreUpdated", "RiskAssessed", "ContactRecorded", "CoordinatorAssigned", "FamilyWithdrawn"],
   followsStreams: ["Family"],
+  // Gateways push each family's new version to its subscribers (familyChanged, tenantActivity).
+  announcesChanges: true,
   tables: [{ name: "family_views", readers: ANY_ROLE }],
   async apply(client, events, tables) {
     if (events.length === 0) return;

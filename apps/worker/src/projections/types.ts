@@ -35,6 +35,11 @@ export interface ProjectionDefinition {
    * Such a projection applies an event only when it is newer than the row's version.
    */
   followsStreams?: readonly string[];
+  /**
+   * After each commit, say which streams' rows changed (ids, versions, event types) on Redis, for
+   * the gateways' subscriptions. Such a projection keeps one row per stream.
+   */
+  announcesChanges?: boolean;
   /** The tables it writes and who may read them; checked at start-up to exist. */
   tables: readonly ReadModelTable[];
   /**

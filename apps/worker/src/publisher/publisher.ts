@@ -18,6 +18,7 @@ import {
   type LaneRow,
   type ProjectionRow,
   type PublishedLane,
+  type PublisherState,
 } from "../runtime/checkpoints";
 import { BATCH_JOB, JOB_OPTIONS, batchJobId, checkpointOf, formatCheckpoint, toJobEvent, type JobEvent, type LaneJobData } from "../runtime/jobs";
 import { laneNumbers, laneOf } from "../runtime/lanes";
@@ -43,6 +44,8 @@ export interface PublisherOptions {
   errorRetryMs: number;
   /** Parked streams are retried this often. */
   parkRetryMs: number;
+  /** After the publisher's row commits (gateways wait on it for read-your-writes). */
+  onSaved?: (state: PublisherState) => void;
   /** Called on every reconcile, for the work that the active publisher does once for all (rebuilds). */
   onReconcile?: (state: { projections: readonly ProjectionRow[]; lanes: readonly LaneRow[]; checkpoint: Checkpoint }) => Promise<void>;
   /** Timings; the defaults are the design's (tests may shorten them). */
@@ -312,7 +315,8 @@ export class Publisher {
     }
     await Promise.all(adds);
     // After the enqueue: a crash in between re-enqueues the batch, which projectors skip.
-    await savePublished(this.options.pool, last, published, layouts);
+    const saved = await savePublished(this.options.pool, last, published, layouts);
+    if (saved) this.options.onSaved?.(saved);
     for (const lane of published) this.lastEnqueued.set(laneKey(lane.projection, lane.lane), last);
     this.checkpoint = last;
     this.options.metrics.eventsPublished.inc(events.length);
@@ -341,7 +345,8 @@ export class Publisher {
       }
     }
     await Promise.all(adds);
-    await savePublished(this.options.pool, head, published, layouts);
+    const saved = await savePublished(this.options.pool, head, published, layouts);
+    if (saved) this.options.onSaved?.(saved);
     for (const lane of published) this.lastEnqueued.set(laneKey(lane.projection, lane.lane), head);
     this.log.info({ from: formatCheckpoint(this.checkpoint!), to: formatCheckpoint(head) }, "far behind the event store: lanes catch up from it directly");
     this.checkpoint = head;

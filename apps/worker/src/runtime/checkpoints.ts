@@ -4,8 +4,11 @@ import {
   PUBLISHER_NAME,
   toLane,
   toProjection,
+  toPublisherState,
   LANE_COLUMNS,
   type LaneDbRow,
+  type PublisherDbRow,
+  type PublisherState,
   type LaneRow,
   type ProjectionDbRow,
   type ProjectionRow,
@@ -136,8 +139,13 @@ export interface PublishedLane {
  * store rather than trust jobs of the old layout. The layouts are read FOR SHARE: a rebuild's swap,
  * which holds them FOR UPDATE while it changes them, is waited for, and its new values are seen.
  */
-export async function savePublished(db: Db, checkpoint: Checkpoint, lanes: readonly PublishedLane[], layouts: ReadonlyMap<string, number>): Promise<void> {
-  await db.query(
+export async function savePublished(
+  db: Db,
+  checkpoint: Checkpoint,
+  lanes: readonly PublishedLane[],
+  layouts: ReadonlyMap<string, number>,
+): Promise<PublisherState | null> {
+  const { rows } = await db.query<PublisherDbRow>(
     `WITH layout AS (
        SELECT p.name, p.lanes, y.used FROM projections p JOIN unnest($7::text[], $8::int[]) AS y(name, used) ON y.name = p.name FOR SHARE OF p
      ), given AS (
@@ -154,7 +162,8 @@ export async function savePublished(db: Db, checkpoint: Checkpoint, lanes: reado
        published = p.published || (SELECT coalesce(jsonb_object_agg(g.key, jsonb_build_array(g.tx::text, g.pos::text)), '{}') FROM given g
                                     WHERE NOT p.published ? g.key
                                        OR (g.tx, g.pos) > ((p.published -> g.key ->> 0)::bigint, (p.published -> g.key ->> 1)::bigint))
-      WHERE (p.transaction_id, p.position) < (EXCLUDED.transaction_id, EXCLUDED.position)`,
+      WHERE (p.transaction_id, p.position) < (EXCLUDED.transaction_id, EXCLUDED.position)
+     RETURNING p.transaction_id::text AS transaction_id, p.position::text AS position, p.published`,
     [
       PUBLISHER_NAME,
       checkpoint.transactionId,
@@ -166,4 +175,6 @@ export async function savePublished(db: Db, checkpoint: Checkpoint, lanes: reado
       [...layouts.values()],
     ],
   );
+  // No row: a newer checkpoint is already saved (this publisher was deposed meanwhile).
+  return rows[0] ? toPublisherState(rows[0]) : null;
 }

@@ -7,6 +7,7 @@ import type { WorkerConfig } from "../config";
 import type { WorkerMetrics } from "../http/metrics";
 import { errorMessage, type Logger } from "../logger";
 import type { ProjectionDefinition } from "../projections/types";
+import type { Announcer } from "./announcer";
 import { laneKey, readProjections } from "./checkpoints";
 import { BATCH_JOB, CATCHUP_JOB, RETRY_PARKED_JOB, checkJobData, formatCheckpoint, queueName, type LaneJobData } from "./jobs";
 import { laneNumbers } from "./lanes";
@@ -24,6 +25,8 @@ export interface ProjectionRuntimeOptions {
   connection: Redis;
   logger: Logger;
   metrics: WorkerMetrics;
+  /** Says on Redis what each commit did (gateways wait on it; subscriptions push it). */
+  announcer?: Announcer;
   /** How often the lanes consumed are matched with the projections' layouts (default 2 s). */
   syncIntervalMs?: number;
 }
@@ -57,6 +60,7 @@ export class ProjectionRuntime {
           retryWindowMs: options.config.retryWindowMs,
           parkLimit: options.config.parkLimit,
           stopping: () => this.stopping,
+          onCommitted: options.announcer ? (commit) => options.announcer!.laneCommitted(projection, commit) : undefined,
           onRetry: (attempt, error, infrastructure) => {
             options.metrics.jobFailures.inc({ projection: projection.name });
             const log = options.logger.child({ projection: projection.name });

@@ -49,6 +49,20 @@ export interface ProjectorOptions {
   /** True once the process is stopping: a job in its retry loop gives up (another process takes it). */
   stopping?: () => boolean;
   onRetry?: (attempt: number, error: unknown, infrastructure: boolean) => void;
+  /** After each commit that moved a lane or applied events (never before the commit). */
+  onCommitted?: (commit: LaneCommit) => void;
+}
+
+/** What one committed transaction of a lane did. */
+export interface LaneCommit {
+  lane: number;
+  /** The read model's layout the lane belongs to. */
+  version: number;
+  lanes: number;
+  /** The lane's checkpoint after the commit (null: unchanged, parked events retried). */
+  checkpoint: Checkpoint | null;
+  /** The events applied, in log order. */
+  events: readonly RecordedEvent[];
 }
 
 export interface RetryOutcome {
@@ -64,7 +78,9 @@ export interface RetryOutcome {
 }
 
 /** One transaction's result: final, or progress (done when the job's last is reached). */
-type Pass = { outcome: JobOutcome; rollback?: boolean } | { outcome?: undefined; done: boolean; fromStore: boolean; applied: number; parked: number; checkpoint: Checkpoint };
+type Pass =
+  | { outcome: JobOutcome; rollback?: boolean }
+  | { outcome?: undefined; done: boolean; fromStore: boolean; applied: number; parked: number; checkpoint: Checkpoint; commit: LaneCommit };
 
 /**
  * Applies the jobs of one projection, lane by lane, exactly once in effect. Each transaction starts
@@ -131,6 +147,7 @@ export class LaneProjector {
       }
       applied += pass.applied;
       parked += pass.parked;
+      this.options.onCommitted?.(pass.commit);
       if (pass.done) {
         return pass.fromStore || transactions > 1
           ? { kind: "caught-up", applied, parked, checkpoint: pass.checkpoint, transactions }
@@ -194,7 +211,8 @@ export class LaneProjector {
       }
     }
     await advanceLaneAndCommit(client, this.projection.name, lane, next, events.length, parkedStreams);
-    return { done: compareCheckpoints(next, job.last) >= 0, fromStore, applied: events.length, parked: parkedNow, checkpoint: next };
+    const commit: LaneCommit = { lane, version: locked.projection.version, lanes: locked.projection.lanes, checkpoint: next, events };
+    return { done: compareCheckpoints(next, job.last) >= 0, fromStore, applied: events.length, parked: parkedNow, checkpoint: next, commit };
   }
 
   /**
@@ -234,6 +252,7 @@ export class LaneProjector {
       }
       let applied = 0;
       let unparked = 0;
+      const appliedEvents: RecordedEvent[] = [];
       for (const streamLetters of byStream.values()) {
         let failed = false;
         for (const letter of streamLetters) {
@@ -251,6 +270,7 @@ export class LaneProjector {
             break;
           }
           await deleteLetter(client, this.projection.name, letter);
+          appliedEvents.push(event);
           applied++;
         }
         if (!failed) unparked++;
@@ -263,6 +283,10 @@ export class LaneProjector {
         [this.projection.name, lane, stillParked, applied],
       );
       await client.query("COMMIT");
+      if (applied > 0) {
+        const { version, lanes } = locked.projection;
+        this.options.onCommitted?.({ lane, version, lanes, checkpoint: null, events: appliedEvents });
+      }
       return { applied, unparked, stillParked, skipped: skipped ? { position: skipped.position, eventType: skipped.eventType } : null, notRetried: null };
     } catch (error) {
       try {

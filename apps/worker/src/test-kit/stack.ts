@@ -61,7 +61,7 @@ export class TestStack {
   }
 
   workerEnv(extra: Partial<WorkerEnv> = {}): WorkerEnv {
-    return { DATABASE_URL: this.db.url, REDIS_URL, QUEUE_PREFIX: this.prefix, WORKER_JOB_LOCK_MS: "3000", ...extra };
+    return { DATABASE_URL: this.db.url, REDIS_URL, QUEUE_PREFIX: this.prefix, WORKER_JOB_LOCK_MS: "3000", WORKER_DB_POOL: "10", ...extra };
   }
 
   startWorker(extra: Partial<WorkerEnv> = {}): WorkerProcess {

@@ -24,6 +24,7 @@ export interface WorkerEnv {
   PROJECTION_PARK_RETRY_MS?: string;
   PROJECTION_ERROR_RETRY_MS?: string;
   DASHBOARD_PASSWORD?: string;
+  WORKER_DB_POOL?: string;
   /** Anything else a child reads (the gateway's PORT, JWT_SECRET, ...). */
   [name: string]: string | undefined;
 }

@@ -47,9 +47,9 @@ const E2E_COMMANDS = 10_000;
 const log = (message: string) => (json ? process.stderr : process.stdout).write(`${message}\n`);
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const config = loadConfig(process.env, { requireJwtSecret: false }); // only REDIS_URL is read here
+const config = loadConfig(process.env, { requireJwtSecret: false, requireDataKeySecret: false }); // only REDIS_URL is read here
 const db = await createTestDatabase("coop_bench");
-const env: StackEnv = { databaseUrl: db.url, redisUrl: config.redisUrl, queuePrefix: `bench-${randomUUID().slice(0, 8)}`, jwtSecret: randomBytes(32).toString("hex") };
+const env: StackEnv = { databaseUrl: db.url, redisUrl: config.redisUrl, queuePrefix: `bench-${randomUUID().slice(0, 8)}`, jwtSecret: randomBytes(32).toString("hex"), dataKeySecret: randomBytes(32).toString("hex") };
 const pool = createPool(db.url, { max: 16, application_name: "bench" });
 const tenantId = "bench-tenant";
 const processes: AppProcess[] = [];

@@ -458,6 +458,18 @@ export class EventStore {
     return Number(result.rows[0]!.n);
   }
 
+  /**
+   * Events read raw elsewhere (a projector's job carries them as stored) opened and upcast as this
+   * store's own reads do: the keys of their streams are looked up once for the whole batch.
+   */
+  async open(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+    if (this.codec) {
+      const opened = await this.codec.open(events);
+      return events.map((e, i) => ({ ...e, type: opened[i]!.type, schemaVersion: opened[i]!.schemaVersion, data: opened[i]!.data }));
+    }
+    return events.map((e) => ({ ...e, ...this.upcast({ type: e.type, schemaVersion: e.schemaVersion, data: e.data }) }));
+  }
+
   /** A stream's events from the JSON the statements build, opened and upcast. */
   private async streamEvents(stream: StreamRef, json: string): Promise<StreamEvent[]> {
     const raw = JSON.parse(json) as [number, string, number, unknown][];

@@ -1,7 +1,7 @@
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type pg from "pg";
-import type { EventStore, Upcast } from "@coop/event-store";
+import type { EventStore } from "@coop/event-store";
 import type { WorkerConfig } from "../config";
 import type { WorkerMetrics } from "../http/metrics";
 import { errorMessage, type Logger } from "../logger";
@@ -15,8 +15,8 @@ import { TableAnalyzer } from "./table-analyzer";
 export interface ProjectionRuntimeOptions {
   config: WorkerConfig;
   pool: pg.Pool;
+  /** Opens (decrypts, upcasts) the events of jobs and reads the gaps. */
   eventStore: EventStore;
-  upcast: Upcast;
   /** The projections this process applies (all registered ones, or WORKER_PROJECTIONS). */
   projections: readonly ProjectionDefinition[];
   /** BullMQ duplicates it for each worker's blocking connection. */
@@ -49,7 +49,6 @@ export class ProjectionRuntime {
         new LaneProjector(projection, {
           pool: options.pool,
           eventStore: options.eventStore,
-          upcast: options.upcast,
           retryWindowMs: options.config.retryWindowMs,
           parkLimit: options.config.parkLimit,
           stopping: () => this.stopping,

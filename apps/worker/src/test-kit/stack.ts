@@ -42,7 +42,7 @@ export class TestStack {
     readonly redis: Redis,
   ) {}
 
-  static async create(name: string): Promise<TestStack> {
+  static async create(name: string, options: { snapshotEvery?: number } = {}): Promise<TestStack> {
     const db = await createTestDatabase(`coop_test_worker_${name}`);
     const prefix = `coop-test-${name.replace(/_/g, "-")}-${randomBytes(4).toString("hex")}`;
     // pool.end() resolves before the sockets close, so the forced DROP DATABASE at the end may
@@ -59,6 +59,7 @@ export class TestStack {
       eventStore,
       commandStore: new CommandStore(pool),
       aggregates,
+      snapshotEvery: options.snapshotEvery,
       // Nudge the publisher after every commit, as the gateway does.
       onAppended: (receipt) => void redis.publish(channel, receipt.position).catch(() => undefined),
     });

@@ -114,7 +114,12 @@ export class ProjectionRuntime {
     const { config, connection, logger } = this.options;
     const log = logger.child({ projection: projection.name, lane });
     const projector = this.projectors.get(projection.name)!;
-    const worker = new Worker<LaneJobData>(queueName(projection.name, lane), (job) => this.handle(projector, lane, job, log), {
+    // A failed job keeps its reason in Redis for a while: never a value PostgreSQL quoted (it may be personal).
+    const processor = (job: Job<LaneJobData>) =>
+      this.handle(projector, lane, job, log).catch((error: unknown) => {
+        throw new Error(errorMessage(error));
+      });
+    const worker = new Worker<LaneJobData>(queueName(projection.name, lane), processor, {
       connection,
       prefix: config.queuePrefix,
       concurrency: 1,

@@ -16,7 +16,7 @@ import {
   type LetterRow,
   type StreamFailure,
 } from "./dead-letters";
-import { isInfrastructureError } from "./errors";
+import { isInfrastructureError, redactValues } from "./errors";
 import { checkpointOf, formatCheckpoint, fromJobEvent, type LaneJobData } from "./jobs";
 
 /** Events read per transaction when a lane catches up from the event store. */
@@ -184,7 +184,7 @@ export class LaneProjector {
       if (failures.length > 0) {
         const total = (await countParkedStreams(client, this.projection.name)) + failures.length;
         if (total > this.options.parkLimit) {
-          const error = `${total} streams failed at once (more than PROJECTION_PARK_LIMIT ${this.options.parkLimit}): not one poison event; stopped. Last error: ${failures[0]!.error.message}`;
+          const error = `${total} streams failed at once (more than PROJECTION_PARK_LIMIT ${this.options.parkLimit}): not one poison event; stopped. Last error: ${redactValues(failures[0]!.error.message)}`;
           return { outcome: { kind: "stopped", applied: 0, error }, rollback: true };
         }
         for (const failure of failures) await parkStream(client, this.projection.name, lane, failure, isolate);

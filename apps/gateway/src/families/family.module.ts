@@ -1,6 +1,6 @@
 // The families feature: enrolment and everything recorded about a family, and the queries on the
 // family read models.
-import { ANY_ROLE, COORDINATION, FINANCE } from "../auth/access";
+import { ADMIN, ANY_ROLE, COORDINATION, FINANCE } from "../auth/access";
 import { defineModule, EVENT_STORE } from "../graphql/module";
 import { FamilyResolver } from "./family.resolver";
 
@@ -8,6 +8,7 @@ export const familiesModule = defineModule({
   name: "families",
   resolvers: [FamilyResolver],
   Query: {
+    // With asOf, the family is folded from its events instead (no read model involved).
     family: { roles: ANY_ROLE, reads: ["family-detail"] },
     searchFamilies: { roles: ANY_ROLE, reads: ["family-detail"] },
     atRiskFamilies: { roles: COORDINATION, reads: ["at-risk"] },
@@ -24,5 +25,6 @@ export const familiesModule = defineModule({
     recordContact: { roles: COORDINATION },
     assignCoordinator: { roles: COORDINATION },
     withdrawFamily: { roles: COORDINATION },
+    forgetFamily: { roles: ADMIN },
   },
 });

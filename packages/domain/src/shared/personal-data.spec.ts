@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ERASED, erasedValue, forEachPersonalValue, mapPersonalData } from "./personal-data";
+import { ERASED, erasedValue, forEachPersonalValue, mapPersonalData, mapPersonalDataLazily } from "./personal-data";
 
 const enrolled = {
   familyId: "f-1",
@@ -65,5 +65,20 @@ describe("erasedValue", () => {
     expect(ERASED).toBe("(erased)");
     expect(erasedValue({ late: 1 })).toBeNull();
     expect(erasedValue(3)).toBeNull();
+  });
+});
+
+describe("mapPersonalDataLazily", () => {
+  it("computes a value only when it is read, once, and reads like plain data", () => {
+    let calls = 0;
+    const opened = mapPersonalDataLazily(enrolled, paths, (v) => (v === null ? null : () => (calls++, `<${String(v)}>`))) as typeof enrolled;
+    expect(calls).toBe(0);
+    expect(opened.familyName).toBe("<Rivera>");
+    expect(opened.familyName).toBe("<Rivera>");
+    expect(calls).toBe(1);
+    expect(JSON.parse(JSON.stringify(opened))).toEqual(mapPersonalData(enrolled, paths, (v) => `<${String(v)}>`));
+    expect({ ...opened.guardians[1] }).toEqual({ name: "<Luis>", email: "<luis@example.org>", phone: "<555-0100>" });
+    expect(enrolled.familyName).toBe("Rivera"); // the input is never changed
+    expect(mapPersonalDataLazily(enrolled, paths, () => null)).toBe(enrolled);
   });
 });

@@ -75,3 +75,80 @@ export function forEachPersonalValue(data: unknown, paths: readonly PersonalData
     });
   }
 }
+
+/**
+ * Like `mapPersonalData`, but each value for which `prepare` gives a function is replaced by a
+ * property that calls it on first read (once): a consumer that never reads a personal field (an
+ * aggregate folding its state) never pays for it. Values inside arrays are replaced at once.
+ */
+export function mapPersonalDataLazily(data: unknown, paths: readonly PersonalDataPath[], prepare: (value: unknown) => (() => unknown) | null): unknown {
+  const fresh = new WeakSet<object>();
+  let result = data;
+  for (const path of paths) result = lazyAt(result, segmentsOf(path), 0, prepare, fresh);
+  return result;
+}
+
+function ownCopy<T extends object>(value: T, fresh: WeakSet<object>): T {
+  if (fresh.has(value)) return value; // made by this call: ours to change
+  const copy = (Array.isArray(value) ? [...value] : { ...value }) as T;
+  fresh.add(copy);
+  return copy;
+}
+
+function defineLazy(target: Record<string, unknown>, key: string, compute: () => unknown): void {
+  let done = false;
+  let cached: unknown;
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!done) {
+        cached = compute();
+        done = true;
+      }
+      return cached;
+    },
+    set(value: unknown) {
+      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+}
+
+function lazyAt(value: unknown, segments: readonly Segment[], at: number, prepare: (value: unknown) => (() => unknown) | null, fresh: WeakSet<object>): unknown {
+  if (!isRecord(value)) return value;
+  const { key, each } = segments[at]!;
+  if (!Object.hasOwn(value, key)) return value;
+  const last = at === segments.length - 1;
+  if (last && !each) {
+    const inner = value[key];
+    if (inner === null || inner === undefined) return value;
+    const compute = prepare(inner);
+    if (!compute) return value;
+    const target = ownCopy(value, fresh);
+    defineLazy(target, key, compute);
+    return target;
+  }
+  const inner = value[key];
+  let next: unknown = inner;
+  if (each) {
+    if (!Array.isArray(inner)) return value;
+    let items: unknown[] = inner;
+    for (let i = 0; i < inner.length; i++) {
+      const item: unknown = inner[i];
+      let mapped: unknown = item;
+      if (!last) mapped = lazyAt(item, segments, at + 1, prepare, fresh);
+      else if (item !== null && item !== undefined) mapped = prepare(item)?.() ?? item;
+      if (mapped !== item) {
+        if (items === inner) items = ownCopy(inner, fresh);
+        items[i] = mapped;
+      }
+    }
+    next = items;
+  } else {
+    next = lazyAt(inner, segments, at + 1, prepare, fresh);
+  }
+  if (next === inner) return value;
+  const target = ownCopy(value, fresh);
+  target[key] = next;
+  return target;
+}

@@ -1,9 +1,9 @@
 // Where personal data is sealed and opened: the event store seals an event's personal fields
 // (the paths its definition declares) just before appending, and opens them wherever events are
-// read, before upcasting, so that deciders, projections and the audit trail see plain values and
+// read, before upcasting (each value decrypted when first read, with the key at hand then), so that deciders, projections and the audit trail see plain values and
 // know nothing of keys. A stream whose key is gone reads as erased, never as an error; a value
 // stored before encryption existed (plaintext) passes through as it is.
-import { erasedValue, forEachPersonalValue, mapPersonalData } from "@coop/domain";
+import { erasedValue, forEachPersonalValue, mapPersonalData, mapPersonalDataLazily } from "@coop/domain";
 import type { NewEvent, StreamRef, Upcast } from "../types";
 import type { DataKeyEntry, DataKeyStore, StreamKeyRef } from "./data-key-store";
 import { streamAad } from "./data-key-store";
@@ -112,17 +112,19 @@ export class EventCodec {
     const paths = this.rules.personalData(e.type, e.schemaVersion);
     let data = e.data;
     if (paths.length > 0) {
-      let entry: DataKeyEntry | undefined | null = null;
-      data = mapPersonalData(e.data, paths, (value) => {
-        if (!isSealed(value)) return value; // plaintext written before encryption
-        if (entry === null) entry = entries.get(streamAad(e.tenantId, e.streamId));
-        if (!entry || !("key" in entry)) return erasedSealed(value);
-        try {
-          return openValue(entry.key, entry.aad, value);
-        } catch {
-          // Not sealed with this stream's key (altered, or plaintext that merely looks sealed): shown erased, never thrown.
-          return erasedSealed(value);
-        }
+      const entry = entries.get(streamAad(e.tenantId, e.streamId));
+      // Opened on first read: an aggregate that folds a long stream never reads a personal field.
+      data = mapPersonalDataLazily(e.data, paths, (value) => {
+        if (!isSealed(value)) return null; // plaintext written before encryption: as it is
+        if (!entry || !("key" in entry)) return () => erasedSealed(value);
+        return () => {
+          try {
+            return openValue(entry.key, entry.aad, value);
+          } catch {
+            // Not sealed with this stream's key (altered, or plaintext that merely looks sealed): shown erased, never thrown.
+            return erasedSealed(value);
+          }
+        };
       });
     }
     return shape === "current" ? this.rules.upcast({ type: e.type, schemaVersion: e.schemaVersion, data }) : { type: e.type, schemaVersion: e.schemaVersion, data };

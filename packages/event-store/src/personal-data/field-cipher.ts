@@ -18,14 +18,19 @@ export type SealedKind = "s" | "j";
 const NONCE_POOL = Buffer.alloc(NONCE_BYTES * 1024);
 let noncePoolAt = NONCE_POOL.length;
 
-function nextNonce(): Buffer {
-  if (noncePoolAt + NONCE_BYTES > NONCE_POOL.length) {
+/** `bytes` fresh random bytes (at most 64), from the pool. */
+export function pooledRandom(bytes: number): Buffer {
+  if (noncePoolAt + bytes > NONCE_POOL.length) {
     randomFillSync(NONCE_POOL);
     noncePoolAt = 0;
   }
-  const nonce = Buffer.from(NONCE_POOL.subarray(noncePoolAt, noncePoolAt + NONCE_BYTES));
-  noncePoolAt += NONCE_BYTES;
-  return nonce;
+  const out = Buffer.from(NONCE_POOL.subarray(noncePoolAt, noncePoolAt + bytes));
+  noncePoolAt += bytes;
+  return out;
+}
+
+function nextNonce(): Buffer {
+  return pooledRandom(NONCE_BYTES);
 }
 
 /** Whether a stored value is a sealed personal value (rather than plaintext written before encryption). */

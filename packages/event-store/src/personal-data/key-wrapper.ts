@@ -2,7 +2,8 @@
 // data keys table alone reveals nothing. Each secret has a key id (stored beside every wrapped key):
 // rotating the secret means starting the processes with the new secret and the old one as a
 // previous secret, rewrapping every key (`pnpm data-keys rewrap`), then dropping the old one.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, hkdfSync } from "node:crypto";
+import { pooledRandom } from "./field-cipher";
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -55,12 +56,12 @@ export class KeyWrapper {
 
   /** A fresh random data key. */
   newDataKey(): Buffer {
-    return randomBytes(DATA_KEY_BYTES);
+    return pooledRandom(DATA_KEY_BYTES);
   }
 
   /** The data key wrapped for one stream (named by `aad`), under the current secret. */
   wrap(dataKey: Buffer, aad: Buffer): { keyId: string; wrapped: Buffer } {
-    const nonce = randomBytes(NONCE_BYTES);
+    const nonce = pooledRandom(NONCE_BYTES);
     const cipher = createCipheriv("aes-256-gcm", this.current.kek, nonce);
     cipher.setAAD(aad);
     const body = Buffer.concat([cipher.update(dataKey), cipher.final()]);

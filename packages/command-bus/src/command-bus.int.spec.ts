@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { createPool } from "@coop/database";
 import { createTestDatabase, type TestDatabase } from "@coop/database/testing";
-import { aggregates, familyAggregate, upcastEvent, type Aggregate, type CoordinatorCommand, type FamilyCommand } from "@coop/domain";
+import { aggregates, familyAggregate, type Aggregate, type CoordinatorCommand, type FamilyCommand } from "@coop/domain";
 import { CommandStore, createPersonalDataCodec, EventStore } from "@coop/event-store";
 import { CommandBus, type CommandBusOptions, type CommandEnvelope } from "./index";
 
@@ -511,6 +511,7 @@ describe("a refusal decided from cached state", () => {
     evolve: (state, e) => (e.type === "GateLocked" ? { locked: true } : e.type === "GateUnlocked" ? { locked: false } : state),
     upcast: (stored) => stored as never,
     personalData: () => [],
+    forgetsSubject: () => false,
     claimsOf: () => [],
   };
 

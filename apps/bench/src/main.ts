@@ -19,6 +19,7 @@ import { startCpuMeter } from "./process-cpu";
 import { medianOfRuns, perThousand, round, timeMsOf } from "./stats";
 import { appendRaw, appendThroughEventStore, SHAPES } from "./workloads/append";
 import { catchUp, eventsAppliedByProjections, waitForProjections } from "./workloads/catchup";
+import { encryptionCost, encryptionStores } from "./workloads/encryption";
 import { commandE2e, enrollFamilies, familyByIdThroughput, projectionLag, queryLatencies } from "./workloads/gateway";
 import { populate } from "./workloads/population";
 import { replayVsSnapshot, writeLongStream } from "./workloads/replay";
@@ -34,7 +35,7 @@ if (!Number.isInteger(runs) || runs < 1) {
 }
 const onlyArg = args.indexOf("--only");
 const only = onlyArg >= 0 ? new Set(String(args[onlyArg + 1] ?? "").split(",")) : null;
-const WORKLOADS = ["append", "replay_vs_readmodel", "catchup", "query", "command_e2e", "projection_lag"];
+const WORKLOADS = ["append", "encryption", "replay_vs_readmodel", "catchup", "query", "command_e2e", "projection_lag"];
 if (only && [...only].some((w) => !WORKLOADS.includes(w))) {
   console.error(`--only takes a comma-separated list of: ${WORKLOADS.join(", ")}`);
   process.exit(2);
@@ -47,9 +48,9 @@ const E2E_COMMANDS = 10_000;
 const log = (message: string) => (json ? process.stderr : process.stdout).write(`${message}\n`);
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const config = loadConfig(process.env, { requireJwtSecret: false }); // only REDIS_URL is read here
+const config = loadConfig(process.env, { requireJwtSecret: false, requireDataKeySecret: false }); // only REDIS_URL is read here
 const db = await createTestDatabase("coop_bench");
-const env: StackEnv = { databaseUrl: db.url, redisUrl: config.redisUrl, queuePrefix: `bench-${randomUUID().slice(0, 8)}`, jwtSecret: randomBytes(32).toString("hex") };
+const env: StackEnv = { databaseUrl: db.url, redisUrl: config.redisUrl, queuePrefix: `bench-${randomUUID().slice(0, 8)}`, jwtSecret: randomBytes(32).toString("hex"), dataKeySecret: randomBytes(32).toString("hex") };
 const pool = createPool(db.url, { max: 16, application_name: "bench" });
 const tenantId = "bench-tenant";
 const processes: AppProcess[] = [];
@@ -103,6 +104,23 @@ try {
     }
     log(`bench: appends run ${run + 1}/${runs} done`);
   }
+  }
+
+  // 1b. The cost of sealing personal data: sealed against plain, in a scratch database of its own
+  // (its enrolments and long streams must not change the population's figures).
+  if (wanted("encryption")) {
+    const encryptionDb = await createTestDatabase("coop_bench_encryption");
+    const encryptionPool = createPool(encryptionDb.url, { max: 16, application_name: "bench-encryption" });
+    try {
+      const stores = await encryptionStores(encryptionPool, tenantId);
+      for (let run = 0; run < runs; run++) {
+        record("encryption", await encryptionCost(stores, tenantId, run));
+        log(`bench: encryption run ${run + 1}/${runs} done`);
+      }
+    } finally {
+      await encryptionPool.end();
+      await encryptionDb.drop();
+    }
   }
 
   // 2. A population of families, and the long stream, written through the event store.
@@ -245,6 +263,8 @@ function buildResult(perRun: Record<string, Record<string, number>[]>, runCount:
     projection_lag: median("projection_lag"),
     catchup: median("catchup"),
     query: median("query"),
+    /** Sealing personal data: sealed over plain (appendRatio goal >= 0.85, replayRatio goal <= 1.5). */
+    encryption: median("encryption"),
   };
   const raw = {
     append_concurrent: median("raw.append_concurrent"),

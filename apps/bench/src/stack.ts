@@ -12,6 +12,8 @@ export interface StackEnv {
   redisUrl: string;
   queuePrefix: string;
   jwtSecret: string;
+  /** DATA_KEY_SECRET of the processes (they run as production). */
+  dataKeySecret: string;
 }
 
 /** A free TCP port on loopback, found by binding port 0. */
@@ -61,6 +63,7 @@ export class AppProcess {
         REDIS_URL: env.redisUrl,
         QUEUE_PREFIX: env.queuePrefix,
         JWT_SECRET: env.jwtSecret,
+        DATA_KEY_SECRET: env.dataKeySecret,
         ...(app === "gateway" ? { PORT: String(port) } : { WORKER_PORT: String(port) }),
         ...extraEnv,
       },

@@ -25,6 +25,9 @@ async function main() {
   if (config.jwtSecretIsDefault) {
     logger.warn(`JWT_SECRET is not set: using the development secret (allowed under NODE_ENV=${config.nodeEnv} only).`);
   }
+  if (config.dataKeySecretIsDefault) {
+    logger.warn(`DATA_KEY_SECRET is not set: using the development secret (allowed under NODE_ENV=${config.nodeEnv} only).`);
+  }
   // A ready-made token in the log is a convenience for a developer's machine, nowhere else.
   if (config.nodeEnv === "development") {
     const token = await signToken(config.jwtSecret, {

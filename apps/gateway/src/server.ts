@@ -6,8 +6,9 @@ import { throttledWarn } from "@coop/process";
 import { CommandBus, type CommandBusOptions } from "@coop/command-bus";
 import { eventsAppendedChannel, type Config } from "@coop/config";
 import { createPool, createPrismaClient, REQUEST_SESSION_GUARDS } from "@coop/database";
-import { aggregates, upcastEvent } from "@coop/domain";
-import { CommandStore, EventStore, type CommandReceipt } from "@coop/event-store";
+import { aggregates } from "@coop/domain";
+import { CommandStore, type CommandReceipt } from "@coop/event-store";
+import { announceForgottenKey, followForgottenKeys, personalDataEventStore } from "@coop/worker/personal-data";
 import { readQueriesOf, type Services } from "./context";
 import { TokenVerifier } from "./auth/token";
 import { ChangeFeed } from "./consistency/change-feed";
@@ -128,7 +129,17 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
   redis.on("error", (error: Error) => warn({ err: error.message }, "redis connection error"));
 
   const today = deps.today ?? (() => utcToday());
-  const eventStore = new EventStore(pool, { upcast: upcastEvent });
+  // Personal fields sealed with each family's key; a family forgotten here is announced to every
+  // process, and one forgotten elsewhere drops its key here (a subscriber connection of its own).
+  const eventStore = personalDataEventStore(pool, config, {
+    onForgotten: (stream) =>
+      announceForgottenKey(redis, config.queuePrefix, stream, (error) => logger.warn({ err: error }, "could not announce a forgotten family's key (other processes drop it when their cache life ends)")),
+  });
+  const keySubscriber = new Redis(config.redisUrl, { connectionName: "coop-gateway-keys", retryStrategy: (times) => Math.min(times * 200, 2_000) });
+  keySubscriber.on("error", () => undefined); // the main connection reports Redis being away
+  void followForgottenKeys(keySubscriber, config.queuePrefix, eventStore.codec!.keys).catch((error: unknown) =>
+    logger.warn({ err: error }, "not subscribed to forgotten keys yet (cached keys still end with their cache life)"),
+  );
   const nudge = createNudger(redis, eventsAppendedChannel(config.queuePrefix), logger);
   const bus = new CommandBus({
     eventStore,
@@ -167,7 +178,14 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
   const apollo = createApollo({ schema, access: gatewayAccess, nodeEnv: config.nodeEnv, logger, metrics });
   apollo.addPlugin(operationLogPlugin());
   const releaseResources = () =>
-    Promise.allSettled([consistency.close(), feed.close(), prisma.$disconnect(), pool.end(), redis.quit().catch(() => redis.disconnect())]);
+    Promise.allSettled([
+      consistency.close(),
+      feed.close(),
+      prisma.$disconnect(),
+      pool.end(),
+      redis.quit().catch(() => redis.disconnect()),
+      keySubscriber.quit().catch(() => keySubscriber.disconnect()),
+    ]);
   try {
     await apollo.start();
   } catch (error) {

@@ -67,7 +67,7 @@ async function main() {
   try {
     // Signing needs no guard: a token made with the development secret opens only a gateway that
     // itself runs on it, which only development and test allow.
-    config = loadConfig(process.env, { requireJwtSecret: false });
+    config = loadConfig(process.env, { requireJwtSecret: false, requireDataKeySecret: false });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`token: ${error.message}`);

@@ -44,27 +44,33 @@ function serviceBlock(text: string, service: string): string {
 
 describe.skipIf(!client)("docker-compose.yml", () => {
   it("is valid (`config -q`)", () => {
-    const result = config({ JWT_SECRET: "compose-test-secret-0123456789" });
+    const result = config({ JWT_SECRET: "compose-test-secret-0123456789", DATA_KEY_SECRET: "compose-test-data-key-0123456789" });
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
   });
 
   it("passes CORS_ORIGINS, DASHBOARD_PASSWORD, JWT_ISSUER and JWT_AUDIENCE through to the gateway and the workers", () => {
     const values = { CORS_ORIGINS: "https://app.example.com", DASHBOARD_PASSWORD: "compose-dashboard-password", JWT_ISSUER: "https://issuer.example", JWT_AUDIENCE: "coop-api" };
-    const result = config({ JWT_SECRET: "compose-test-secret-0123456789", ...values }, false);
+    const result = config({ JWT_SECRET: "compose-test-secret-0123456789", DATA_KEY_SECRET: "compose-test-data-key-0123456789", ...values }, false);
     expect(result.status, result.stderr).toBe(0);
     for (const service of ["gateway", "worker"]) {
       const block = serviceBlock(result.stdout, service);
       for (const [name, value] of Object.entries(values)) expect(block, `${service} ${name}`).toMatch(new RegExp(`${name}: '?${value.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}'?\n`));
     }
     // Unset, they stay empty, which the processes read as unset.
-    const unset = config({ JWT_SECRET: "compose-test-secret-0123456789" }, false);
+    const unset = config({ JWT_SECRET: "compose-test-secret-0123456789", DATA_KEY_SECRET: "compose-test-data-key-0123456789" }, false);
     expect(serviceBlock(unset.stdout, "worker")).toMatch(/DASHBOARD_PASSWORD: ''/);
   });
 
   it("refuses to run without JWT_SECRET", () => {
-    const result = config({ JWT_SECRET: undefined });
+    const result = config({ JWT_SECRET: undefined, DATA_KEY_SECRET: "compose-test-data-key-0123456789" });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/JWT_SECRET/);
+  });
+
+  it("refuses to run without DATA_KEY_SECRET", () => {
+    const result = config({ JWT_SECRET: "compose-test-secret-0123456789", DATA_KEY_SECRET: undefined });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/DATA_KEY_SECRET/);
   });
 });
 

@@ -176,12 +176,30 @@ describe("NOT_FOUND and CONFLICT", () => {
     expect(firstError(reusedByAnother).extensions).toMatchObject({ code: "CONFLICT", reason: "COMMAND_ID_REUSED" });
 
     expect((await stack.gql(M.withdrawFamily, { input: validInput("withdrawFamily", familyId, today) }, { token: coordinator })).body.errors).toBeUndefined();
-    for (const name of mutationsOn("family")) {
+    // Every mutation but forgetting: a withdrawn family may still be forgotten.
+    for (const name of mutationsOn("family").filter((n) => n !== "forgetFamily")) {
       const result = await refused(name, validInput(name, familyId, today, 7));
       expect(firstError(result).extensions, name).toMatchObject({ code: "CONFLICT", reason: "FAMILY_WITHDRAWN" });
     }
     const enrollWithdrawn = await refused("enrollFamily", validInput("enrollFamily", familyId, today));
     expect(firstError(enrollWithdrawn).extensions).toMatchObject({ code: "CONFLICT", reason: "ALREADY_ENROLLED" });
+  });
+
+  it("FAMILY_FORGOTTEN: every mutation on a forgotten family, enrolment and forgetting included, checked before FAMILY_WITHDRAWN; a resent forget gets its first receipt", async () => {
+    const familyId = await enroll();
+    expect((await stack.gql(M.withdrawFamily, { input: validInput("withdrawFamily", familyId, today) }, { token: coordinator })).body.errors).toBeUndefined();
+    const forget = { familyId, commandId: randomUUID() };
+    const first = await stack.gql<{ forgetFamily: { version: number; events: string[] } }>(M.forgetFamily, { input: forget }, { token: admin });
+    expect(first.body).toEqual({ data: { forgetFamily: expect.objectContaining({ version: 3, events: ["FamilyForgotten"] }) } });
+    const again = await stack.gql(M.forgetFamily, { input: forget }, { token: admin });
+    expect(again.body).toEqual(first.body);
+    for (const name of [...mutationsOn("family"), "enrollFamily" as const]) {
+      const result = await refused(name, validInput(name, familyId, today, 8));
+      expect(firstError(result).extensions, name).toMatchObject({ code: "CONFLICT", reason: "FAMILY_FORGOTTEN" });
+    }
+    // Only an admin may forget.
+    const notAdmin = await stack.gql(M.forgetFamily, { input: { familyId: await enroll() } }, { token: coordinator });
+    expect(firstError(notAdmin).extensions?.code).toBe("FORBIDDEN");
   });
 });
 

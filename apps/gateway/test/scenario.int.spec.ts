@@ -341,8 +341,11 @@ describe("idempotency", () => {
     expect(second).toEqual(first);
     expect(first.streamId).toMatch(/^[0-9a-f-]{36}$/);
     expect(await stack.eventCount(tenant)).toBe(before);
-    const rows = await stack.pool.query("SELECT stream_id FROM events WHERE tenant_id = $1 AND event_type = 'FamilyEnrolled' AND data->>'familyName' = 'Idempotent'", [tenant]);
+    // The family's name is sealed at rest: the enrolment is found by the family id it carries in plain.
+    const rows = await stack.pool.query("SELECT stream_id FROM events WHERE tenant_id = $1 AND event_type = 'FamilyEnrolled' AND data->>'familyId' = $2", [tenant, first.streamId]);
     expect(rows.rows).toEqual([{ stream_id: first.streamId }]);
+    const history = await stack.gql<{ familyHistory: { data: { familyName: string } }[] }>(Q.familyHistory, { id: first.streamId }, { token: admin });
+    expect(history.body.data?.familyHistory.map((e) => e.data.familyName)).toEqual(["Idempotent"]);
     // Without a command id, each request is a new command and a new family.
     const a = await send("enrollFamily", { ...input, commandId: undefined });
     const b = await send("enrollFamily", { ...input, commandId: undefined });

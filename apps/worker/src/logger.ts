@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { redactValues } from "./runtime/errors";
 
 export type { Logger };
 
@@ -8,5 +9,6 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
 }
 
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  // Values PostgreSQL quotes in its messages may be personal data: never logged.
+  return redactValues(error instanceof Error ? error.message : String(error));
 }

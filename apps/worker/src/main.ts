@@ -7,8 +7,6 @@ import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPool, WORKER_SESSION_GUARDS } from "@coop/database";
 import { installFaultNets, throttledWarn } from "@coop/process";
-import { upcastEvent } from "@coop/domain";
-import { EventStore } from "@coop/event-store";
 import { loadWorkerConfig, type WorkerConfig } from "./config";
 import { createMetrics } from "./http/metrics";
 import { dashboardAccess, startHttpServer } from "./http/server";
@@ -21,6 +19,7 @@ import { AutoRebuilder } from "./runtime/auto-rebuild";
 import { ensureProjectionRows } from "./runtime/checkpoints";
 import { withInjectedFaults } from "./runtime/fault-injection";
 import { Heartbeat } from "./runtime/heartbeat";
+import { followForgottenKeys, personalDataEventStore } from "./runtime/personal-data";
 import { ProjectionRuntime } from "./runtime/projection-runtime";
 import { LaneQueues } from "./runtime/queues";
 import { createRedis, waitForRedis } from "./runtime/redis";
@@ -36,6 +35,7 @@ async function main(): Promise<void> {
   // Registry problems are programming errors: refuse to start before touching anything.
   checkRegistry(registered);
   const projections = selected(config, registered);
+  if (config.dataKeySecretIsDefault) logger.warn(`DATA_KEY_SECRET is not set: using the development secret (allowed under NODE_ENV=${config.nodeEnv} only).`);
   if (config.faults.length > 0) logger.warn({ faults: config.faults }, "COOP_FAULT_INJECTION is set: projections will fail on purpose (test only)");
   const applied = config.faults.length > 0 ? projections.map((p) => withInjectedFaults(p, config.faults)) : projections;
 
@@ -51,16 +51,20 @@ async function main(): Promise<void> {
   try {
     await waitFor("PostgreSQL", () => checkTables(pool, registered), logger);
     await waitFor("PostgreSQL", () => ensureProjectionRows(pool, registered, config.lanes), logger);
-    const eventStore = new EventStore(pool, { upcast: upcastEvent });
+    const eventStore = personalDataEventStore(pool, config);
     const redis = createRedis(config.redisUrl, `coop-worker:${process.pid}`);
     const subscriber = createRedis(config.redisUrl, `coop-worker-nudges:${process.pid}`);
+    const keySubscriber = createRedis(config.redisUrl, `coop-worker-keys:${process.pid}`);
     redis.on("error", (error) => warn({ err: error.message }, "redis connection error"));
     subscriber.on("error", (error) => warn({ err: error.message }, "redis subscriber error"));
+    keySubscriber.on("error", (error) => warn({ err: error.message }, "redis subscriber error (forgotten keys)"));
     cleanup.unshift(
       () => redis.quit().catch(() => redis.disconnect()),
       () => subscriber.quit().catch(() => subscriber.disconnect()),
+      () => keySubscriber.quit().catch(() => keySubscriber.disconnect()),
     );
     await waitForRedis(redis, (message) => logger.warn(message));
+    await followForgottenKeys(keySubscriber, config.queuePrefix, eventStore.codec!.keys);
 
     const queues = new LaneQueues(redis, config.queuePrefix, (queue, error) => warn({ queue, err: error.message }, "queue error (Redis unavailable?)"));
     cleanup.unshift(() => queues.close());
@@ -68,7 +72,7 @@ async function main(): Promise<void> {
     metrics.setSources({ pool });
     const announcer = new Announcer(redis, config.queuePrefix);
 
-    const runtime = new ProjectionRuntime({ config, pool, eventStore, upcast: upcastEvent, projections: applied, connection: redis, logger, metrics, announcer });
+    const runtime = new ProjectionRuntime({ config, pool, eventStore, projections: applied, connection: redis, logger, metrics, announcer });
     const rebuilder = new AutoRebuilder({
       pool,
       eventStore,

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { createPool } from "@coop/database";
 import { createTestDatabase, type TestDatabase } from "@coop/database/testing";
-import { aggregates, familyAggregate, upcastEvent, type Aggregate, type CoordinatorCommand, type FamilyCommand } from "@coop/domain";
-import { CommandStore, EventStore } from "@coop/event-store";
+import { aggregates, familyAggregate, type Aggregate, type CoordinatorCommand, type FamilyCommand } from "@coop/domain";
+import { CommandStore, createPersonalDataCodec, EventStore } from "@coop/event-store";
 import { CommandBus, type CommandBusOptions, type CommandEnvelope } from "./index";
 
 let db: TestDatabase;
@@ -56,7 +56,8 @@ class GatedEventStore extends EventStore {
 function newBus(options: Partial<CommandBusOptions> & { applicationName?: string; max?: number } = {}) {
   const pool = createPool(db.url, { max: options.max ?? 10, application_name: options.applicationName ?? "bus-test" });
   pools.push(pool);
-  const eventStore = new GatedEventStore(pool, { upcast: options.aggregates ? (stored) => stored : upcastEvent });
+  // The production path: personal fields sealed with the family's key (one key cache per bus, as per process).
+  const eventStore = new GatedEventStore(pool, options.aggregates ? { upcast: (stored) => stored } : { codec: createPersonalDataCodec(pool, { current: "command-bus-tests-secret-0123" }) });
   const bus = new CommandBus({
     eventStore,
     commandStore: new CommandStore(pool),
@@ -343,17 +344,24 @@ describe("round trips to PostgreSQL", () => {
     expect(await bus.dispatch(envelope(payment(familyId, "tx-1")))).toMatchObject({ ok: true, receipt: { version: 2 } });
     expect(counter.count).toBe(1); // warm: the append alone
 
+    // Personal fields to seal: the family's key is cached (made by the enrolment), still the append alone.
+    counter.reset();
+    expect(await bus.dispatch(envelope({ type: "AddChild", payload: { familyId, childName: "Leo", birthDate: "2020-01-01" } }))).toMatchObject({ ok: true });
+    expect(counter.count).toBe(1);
+    expect(await other.dispatch(envelope({ type: "AddChild", payload: { familyId, childName: "Mia", birthDate: "2021-01-01" } }))).toMatchObject({ ok: true });
+    expect(await eventsOf(pool, familyId)).toHaveLength(4);
+
     // Another process appends: this bus's cache is now stale.
-    expect(await other.dispatch(envelope(payment(familyId, "tx-2")))).toMatchObject({ ok: true, receipt: { version: 3 } });
+    expect(await other.dispatch(envelope(payment(familyId, "tx-2")))).toMatchObject({ ok: true, receipt: { version: 5 } });
     counter.reset();
     const started = performance.now();
-    expect(await bus.dispatch(envelope(payment(familyId, "tx-3")))).toMatchObject({ ok: true, receipt: { version: 4 } });
+    expect(await bus.dispatch(envelope(payment(familyId, "tx-3")))).toMatchObject({ ok: true, receipt: { version: 6 } });
     expect(counter.count).toBe(2); // the failed append brought the missed event; the second one succeeds
     expect(performance.now() - started).toBeLessThan(1_000); // no backoff sleep after the first clash (a generous bound, not a timing claim)
 
     // ...and the stale state it caught up with is exact: tx-2 (appended elsewhere) is a duplicate.
     expect(await bus.dispatch(envelope(payment(familyId, "tx-2")))).toMatchObject({ ok: false, rejection: { reason: "DUPLICATE_TRANSACTION" } });
-    expect(await eventsOf(pool, familyId)).toHaveLength(4);
+    expect(await eventsOf(pool, familyId)).toHaveLength(6);
   });
 
   it("a refusal costs one round trip more: the receipt lookup and the stream's version together", async () => {
@@ -503,6 +511,7 @@ describe("a refusal decided from cached state", () => {
     evolve: (state, e) => (e.type === "GateLocked" ? { locked: true } : e.type === "GateUnlocked" ? { locked: false } : state),
     upcast: (stored) => stored as never,
     personalData: () => [],
+    forgetsSubject: () => false,
     claimsOf: () => [],
   };
 
@@ -517,5 +526,42 @@ describe("a refusal decided from cached state", () => {
     // b unlocks: a's cached state (locked) is stale, and would refuse wrongly.
     expect(await send(b.bus, "UnlockGate")).toMatchObject({ ok: true, receipt: { version: 3 } });
     expect(await send(a.bus, "PassGate")).toMatchObject({ ok: true, receipt: { version: 4 } });
+  });
+});
+
+describe("personal data", () => {
+  it("a snapshot holds no personal field; the events hold none in plain", async () => {
+    const { bus, pool } = newBus({ snapshotEvery: 3 });
+    const familyId = randomUUID();
+    const marker = `Zq${randomUUID().slice(0, 8)}`;
+    await bus.dispatch(envelope({ type: "EnrollFamily", payload: { familyId, familyName: marker, enrollmentDate: "2026-09-01", parentName: `${marker} P`, email: `${marker}@example.com`, phone: "555 0101" } }));
+    await bus.dispatch(envelope({ type: "AddChild", payload: { familyId, childName: `${marker} C`, birthDate: "2020-01-01" } }));
+    await bus.dispatch(envelope({ type: "AssessRisk", payload: { familyId, score: 80, factors: { why: marker } } }));
+    await bus.dispatch(envelope({ type: "RecordContact", payload: { familyId, method: "PHONE", contactedOn: "2026-11-01", note: marker } }));
+    await sleep(50); // snapshots are written off the command's path
+    const snapshots = await pool.query<{ state: unknown }>("SELECT state FROM snapshots WHERE stream_id = $1", [familyId]);
+    expect(snapshots.rows).toHaveLength(1);
+    const state = JSON.stringify(snapshots.rows[0]!.state);
+    for (const personal of [marker, "555 0101", "2020-01-01", "example.com"]) expect(state).not.toContain(personal);
+    const events = await pool.query<{ data: string }>("SELECT data::text AS data FROM events WHERE stream_id = $1", [familyId]);
+    expect(events.rows.map((r) => r.data).join("\n")).not.toContain(marker);
+  });
+
+  it("forgetting: FamilyForgotten appended, the key destroyed; then every command is FAMILY_FORGOTTEN, and a resent forget gets its first receipt", async () => {
+    const { bus, pool } = newBus({ snapshotEvery: 2 });
+    const familyId = randomUUID();
+    await bus.dispatch(envelope(enroll(familyId)));
+    await bus.dispatch(envelope(payment(familyId, "tx-1")));
+    await sleep(50);
+    const forget = envelope({ type: "ForgetFamily", payload: { familyId } } as FamilyCommand);
+    expect(await bus.dispatch(forget)).toMatchObject({ ok: true, receipt: { version: 3, events: ["FamilyForgotten"] } });
+    expect((await pool.query("SELECT wrapped_key, forgotten_at FROM data_keys WHERE stream_id = $1", [familyId])).rows).toEqual([{ wrapped_key: null, forgotten_at: expect.any(Date) }]);
+    expect(await bus.dispatch(forget)).toMatchObject({ ok: true, repeated: true, receipt: { version: 3 } });
+    const cold = newBus().bus;
+    for (const command of [enroll(familyId), payment(familyId, "tx-2"), { type: "ForgetFamily", payload: { familyId } } as FamilyCommand]) {
+      expect(await bus.dispatch(envelope(command))).toMatchObject({ ok: false, rejection: { type: "Refused", reason: "FAMILY_FORGOTTEN" } });
+      expect(await cold.dispatch(envelope(command))).toMatchObject({ ok: false, rejection: { type: "Refused", reason: "FAMILY_FORGOTTEN" } });
+    }
+    expect(await eventsOf(pool, familyId)).toHaveLength(3);
   });
 });

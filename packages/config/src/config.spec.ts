@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { DEVELOPMENT_JWT_SECRET, loadConfig, parseCorsOrigins } from "./config";
+import { DEVELOPMENT_DATA_KEY_SECRET, DEVELOPMENT_JWT_SECRET, keysForgottenChannel, loadConfig, parseCorsOrigins } from "./config";
 
 const SECRET = "s".repeat(32);
+const DATA_KEY = "d".repeat(32);
 
 describe("loadConfig", () => {
   it("gives the contract's defaults (NODE_ENV=test: the development secret is allowed)", () => {
@@ -13,6 +14,10 @@ describe("loadConfig", () => {
       workerPort: 4001,
       jwtSecret: DEVELOPMENT_JWT_SECRET,
       jwtSecretIsDefault: true,
+      dataKeySecret: DEVELOPMENT_DATA_KEY_SECRET,
+      dataKeySecretIsDefault: true,
+      dataKeyPreviousSecrets: [],
+      dataKeyCacheMs: 60_000,
       jwtIssuer: null,
       jwtAudience: null,
       corsOrigins: [],
@@ -27,6 +32,9 @@ describe("loadConfig", () => {
       PORT: "5000",
       WORKER_PORT: "5001",
       JWT_SECRET: SECRET,
+      DATA_KEY_SECRET: DATA_KEY,
+      DATA_KEY_SECRET_PREVIOUS: ` ${"o".repeat(16)}, ${"p".repeat(20)} `,
+      DATA_KEY_CACHE_MS: "5000",
       JWT_ISSUER: " https://issuer.example ",
       JWT_AUDIENCE: "coop-api",
       CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
@@ -40,6 +48,10 @@ describe("loadConfig", () => {
       workerPort: 5001,
       jwtSecret: SECRET,
       jwtSecretIsDefault: false,
+      dataKeySecret: DATA_KEY,
+      dataKeySecretIsDefault: false,
+      dataKeyPreviousSecrets: ["o".repeat(16), "p".repeat(20)],
+      dataKeyCacheMs: 5000,
       jwtIssuer: "https://issuer.example",
       jwtAudience: "coop-api",
       corsOrigins: ["https://app.example.com", "http://localhost:5173"],
@@ -50,13 +62,16 @@ describe("loadConfig", () => {
   });
 
   it("refuses bad values with a message naming the variable", () => {
-    const env = { JWT_SECRET: SECRET };
+    const env = { JWT_SECRET: SECRET, DATA_KEY_SECRET: DATA_KEY };
     expect(() => loadConfig({ ...env, PORT: "http" })).toThrow(/PORT must be a whole number/);
     expect(() => loadConfig({ ...env, PORT: "70000" })).toThrow(/PORT/);
     expect(() => loadConfig({ ...env, DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must start with postgresql:/);
     expect(() => loadConfig({ ...env, REDIS_URL: "not a url" })).toThrow(/REDIS_URL is not a valid URL/);
     expect(() => loadConfig({ ...env, QUEUE_PREFIX: "a b" })).toThrow(/QUEUE_PREFIX/);
     expect(() => loadConfig({ JWT_SECRET: "short" })).toThrow(/JWT_SECRET must be at least 16/);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, DATA_KEY_SECRET: "short" })).toThrow(/DATA_KEY_SECRET must be at least 16/);
+    expect(() => loadConfig({ ...env, DATA_KEY_SECRET_PREVIOUS: "short" })).toThrow(/DATA_KEY_SECRET_PREVIOUS/);
+    expect(() => loadConfig({ ...env, DATA_KEY_CACHE_MS: "-1" })).toThrow(/DATA_KEY_CACHE_MS/);
     expect(() => loadConfig({ ...env, DASHBOARD_PASSWORD: "short" })).toThrow(/DASHBOARD_PASSWORD must be at least 12/);
     expect(() => loadConfig({ ...env, CORS_ORIGINS: "https://app.example.com/" })).toThrow(/CORS_ORIGINS .*"https:\/\/app\.example\.com\/"/);
   });
@@ -71,14 +86,32 @@ describe("JWT_SECRET is required unless NODE_ENV is development or test", () => 
   });
 
   it("takes it when given, and falls back to the development secret under development and test", () => {
-    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET })).toMatchObject({ jwtSecret: SECRET, jwtSecretIsDefault: false });
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET, DATA_KEY_SECRET: DATA_KEY })).toMatchObject({ jwtSecret: SECRET, jwtSecretIsDefault: false });
     for (const nodeEnv of ["development", "test"]) {
       expect(loadConfig({ NODE_ENV: nodeEnv })).toMatchObject({ jwtSecret: DEVELOPMENT_JWT_SECRET, jwtSecretIsDefault: true });
     }
   });
 
   it("a tool that does not serve may opt out, and gets the development secret", () => {
-    expect(loadConfig({}, { requireJwtSecret: false })).toMatchObject({ nodeEnv: "production", jwtSecret: DEVELOPMENT_JWT_SECRET, jwtSecretIsDefault: true });
+    expect(loadConfig({}, { requireJwtSecret: false, requireDataKeySecret: false })).toMatchObject({ nodeEnv: "production", jwtSecret: DEVELOPMENT_JWT_SECRET, jwtSecretIsDefault: true });
+  });
+});
+
+describe("DATA_KEY_SECRET is required where JWT_SECRET is", () => {
+  it("refuses to load without it under production, naming the variable", () => {
+    expect(() => loadConfig({ JWT_SECRET: SECRET })).toThrow(/DATA_KEY_SECRET is required unless NODE_ENV is development or test \(NODE_ENV is unset/);
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET, DATA_KEY_SECRET: "" })).toThrow(/DATA_KEY_SECRET is required/);
+  });
+
+  it("falls back to the development secret under development and test, and for tools that opt out", () => {
+    for (const nodeEnv of ["development", "test"]) {
+      expect(loadConfig({ NODE_ENV: nodeEnv })).toMatchObject({ dataKeySecret: DEVELOPMENT_DATA_KEY_SECRET, dataKeySecretIsDefault: true });
+    }
+    expect(loadConfig({ JWT_SECRET: SECRET }, { requireDataKeySecret: false })).toMatchObject({ dataKeySecretIsDefault: true });
+  });
+
+  it("names the channel on which forgotten keys are announced", () => {
+    expect(keysForgottenChannel("stack2")).toBe("stack2:keys-forgotten");
   });
 });
 

@@ -9,6 +9,14 @@ export interface Config {
   jwtSecret: string;
   /** True when JWT_SECRET was not set and the development secret is in use (log a warning). */
   jwtSecretIsDefault: boolean;
+  /** DATA_KEY_SECRET: wraps every family's data key (CONTRACT section 8). */
+  dataKeySecret: string;
+  /** True when DATA_KEY_SECRET was not set and the development secret is in use (log a warning). */
+  dataKeySecretIsDefault: boolean;
+  /** DATA_KEY_SECRET_PREVIOUS: secrets that wrapped keys before a rotation, until `pnpm data-keys rewrap` has run. */
+  dataKeyPreviousSecrets: readonly string[];
+  /** DATA_KEY_CACHE_MS: how long a process keeps a family's key (the net under the forget notification). */
+  dataKeyCacheMs: number;
   /** JWT_ISSUER / JWT_AUDIENCE: when set, a token must carry this `iss` / `aud`. */
   jwtIssuer: string | null;
   jwtAudience: string | null;
@@ -25,6 +33,8 @@ export interface Config {
 }
 
 export const DEVELOPMENT_JWT_SECRET = "coop-development-secret-do-not-use-in-production";
+/** Wraps data keys under development and test only; production refuses to start without DATA_KEY_SECRET. */
+export const DEVELOPMENT_DATA_KEY_SECRET = "coop-development-data-key-secret-do-not-use-in-production";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -39,6 +49,8 @@ export interface LoadConfigOptions {
    * get the development secret, which no production gateway accepts.
    */
   requireJwtSecret?: boolean;
+  /** Likewise for DATA_KEY_SECRET (default true): tools that touch no personal data may pass false. */
+  requireDataKeySecret?: boolean;
 }
 
 /** NODE_ENV values under which the development defaults apply (secret, CORS, dashboard, dev token). */
@@ -111,6 +123,14 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     throw new ConfigError(`JWT_SECRET is required unless NODE_ENV is development or test (${current})`);
   }
   if (secret !== undefined && secret !== "" && secret.length < 16) throw new ConfigError("JWT_SECRET must be at least 16 characters");
+  const dataKeySecret = env.DATA_KEY_SECRET;
+  if (!dataKeySecret && !isDevelopmentOrTest(nodeEnv) && options.requireDataKeySecret !== false) {
+    const current = env.NODE_ENV ? `NODE_ENV is "${nodeEnv}"` : "NODE_ENV is unset, which counts as production";
+    throw new ConfigError(`DATA_KEY_SECRET is required unless NODE_ENV is development or test (${current})`);
+  }
+  if (dataKeySecret !== undefined && dataKeySecret !== "" && dataKeySecret.length < 16) throw new ConfigError("DATA_KEY_SECRET must be at least 16 characters");
+  const previous = (env.DATA_KEY_SECRET_PREVIOUS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (previous.some((s) => s.length < 16)) throw new ConfigError("DATA_KEY_SECRET_PREVIOUS must list secrets of at least 16 characters, comma-separated");
   const dashboardPassword = env.DASHBOARD_PASSWORD || null;
   if (dashboardPassword !== null && dashboardPassword.length < DASHBOARD_PASSWORD_MIN) {
     throw new ConfigError(`DASHBOARD_PASSWORD must be at least ${DASHBOARD_PASSWORD_MIN} characters`);
@@ -127,6 +147,10 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     workerPort: wholeNumberFromEnv(env, "WORKER_PORT", 4001, 0, 65535),
     jwtSecret: secret || DEVELOPMENT_JWT_SECRET,
     jwtSecretIsDefault: !secret,
+    dataKeySecret: dataKeySecret || DEVELOPMENT_DATA_KEY_SECRET,
+    dataKeySecretIsDefault: !dataKeySecret,
+    dataKeyPreviousSecrets: previous,
+    dataKeyCacheMs: wholeNumberFromEnv(env, "DATA_KEY_CACHE_MS", 60_000, 0, 3_600_000),
     jwtIssuer: optionalText(env, "JWT_ISSUER"),
     jwtAudience: optionalText(env, "JWT_AUDIENCE"),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, nodeEnv),
@@ -153,6 +177,11 @@ export function projectionProgressChannel(queuePrefix: string): string {
  */
 export function streamChangesChannel(queuePrefix: string, projection: string): string {
   return `${queuePrefix}:stream-changes:${projection}`;
+}
+
+/** The Redis pub/sub channel on which a process that forgot a family tells the others to drop its key. */
+export function keysForgottenChannel(queuePrefix: string): string {
+  return `${queuePrefix}:keys-forgotten`;
 }
 
 /** The Redis pub/sub channel on which appenders nudge the publisher after a commit. */

@@ -1,7 +1,9 @@
 export {
   ConfigError,
+  DEVELOPMENT_DATA_KEY_SECRET,
   DEVELOPMENT_JWT_SECRET,
   eventsAppendedChannel,
+  keysForgottenChannel,
   projectionProgressChannel,
   streamChangesChannel,
   isDevelopmentOrTest,

@@ -10,6 +10,7 @@ export type { Aggregate, PersonalDataPath, UniqueClaim } from "./shared/aggregat
 import type { StoredEventShape } from "./shared/upcasting";
 export type { StoredEventShape } from "./shared/upcasting";
 export { isStorableText } from "./shared/validation";
+export { ERASED, erasedValue, forEachPersonalValue, mapPersonalData, mapPersonalDataLazily } from "./shared/personal-data";
 
 export { familyAggregate } from "./family/family.aggregate";
 export type { FamilyCommand, FamilyCommandOf, FamilyCommandType, FamilyEvent, FamilyEventOf, FamilyEventType } from "./family/family.aggregate";
@@ -50,3 +51,22 @@ export function upcastEvent(stored: StoredEventShape): { type: string; data: unk
   if (!aggregate) throw new Error(`Cannot upcast event: unknown event type "${stored.type}"`);
   return aggregate.upcast(stored);
 }
+
+/** The personal fields of a stored event type at a schema version (section 8); none for unknown types. */
+export function personalDataOf(eventType: string, schemaVersion?: number): readonly string[] {
+  return aggregateOfEvent.get(eventType)?.personalData(eventType, schemaVersion) ?? [];
+}
+
+/** Whether appending an event of this type forgets the stream's subject (destroys its data key). */
+export function forgetsSubject(eventType: string): boolean {
+  return aggregateOfEvent.get(eventType)?.forgetsSubject(eventType) ?? false;
+}
+
+/**
+ * What the event store needs to know of the domain to keep personal data encrypted at rest: where
+ * it sits, which event forgets a stream, and how stored events reach their current shape.
+ */
+export const personalDataRules = Object.freeze({ personalData: personalDataOf, forgetsSubject, upcast: upcastEvent });
+
+/** The current state schema version of every stream type (older snapshots may hold what is gone). */
+export const stateSchemaVersions: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(aggregates.map((a) => [a.streamType, a.stateSchemaVersion])));

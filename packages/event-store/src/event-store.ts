@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { v7 as uuidv7 } from "uuid";
+import type { EventCodec } from "./personal-data/event-codec";
 import type {
   AppendResult,
   Checkpoint,
@@ -23,28 +24,59 @@ const UNIQUE_VIOLATION = "23505";
 export const STREAM_HASH_SQL = `('x' || substr(md5($1::text || '/' || $2::uuid::text), 1, 7))::bit(28)::int`;
 
 // One statement, so one round trip and autocommit: the stream's type and expected-version check,
-// the events, the command's idempotency record and any unique claims commit or fail together. The
+// the events, the command's idempotency record, any unique claims and the stream's data key (a new
+// one stored, or a forgotten one destroyed with the stream's snapshots) commit or fail together. The
 // unique (tenant, stream, version) index is the final arbiter when two appenders pass the check at
 // once. When nothing is appended, the statement says why: the stream's type and version, and the
 // events after the expected version (so a stale cache catches up in the same round trip).
-function appendSql(withCommand: boolean, withClaims: boolean): string {
-  const command = withCommand
-    ? `, recorded AS (
+interface AppendShape {
+  command: boolean;
+  claims: boolean;
+  newKey: boolean;
+  forgets: boolean;
+}
+
+function appendSql(shape: AppendShape): string {
+  let next = 6; // $1..$5: tenant, stream, stream type, expected version, events
+  const param = () => `$${next++}`;
+  let extra = "";
+  if (shape.command) {
+    const [id, type, hash, user, correlation] = [param(), param(), param(), param(), param()];
+    extra += `, recorded AS (
   INSERT INTO commands (tenant_id, command_id, command_type, payload_hash, stream_id, version,
                         position, events, user_id, correlation_id)
-  SELECT $1::text, $6::uuid, $7::text, $8::text, $2::uuid, max(stream_version), max(position),
-         array_agg(event_type ORDER BY stream_version), $9::text, $10::text
+  SELECT $1::text, ${id}::uuid, ${type}::text, ${hash}::text, $2::uuid, max(stream_version), max(position),
+         array_agg(event_type ORDER BY stream_version), ${user}::text, ${correlation}::text
   FROM appended HAVING count(*) > 0
-)`
-    : "";
-  const claims = withClaims
-    ? `, claimed AS (
+)`;
+  }
+  if (shape.claims) {
+    extra += `, claimed AS (
   INSERT INTO unique_claims (tenant_id, scope, value, stream_id)
   SELECT $1::text, c->>'scope', c->>'value', $2::uuid
-  FROM jsonb_array_elements($${withCommand ? 11 : 6}::jsonb) AS c
+  FROM jsonb_array_elements(${param()}::jsonb) AS c
   WHERE EXISTS (SELECT 1 FROM appended)
-)`
-    : "";
+)`;
+  }
+  if (shape.newKey) {
+    // No ON CONFLICT: a key already stored means the events were sealed with the wrong one.
+    const [keyId, wrapped] = [param(), param()];
+    extra += `, keyed AS (
+  INSERT INTO data_keys (tenant_id, stream_id, key_id, wrapped_key)
+  SELECT $1::text, $2::uuid, ${keyId}::text, ${wrapped}::bytea
+  WHERE EXISTS (SELECT 1 FROM appended)
+)`;
+  }
+  if (shape.forgets) {
+    extra += `, forgot AS (
+  INSERT INTO data_keys (tenant_id, stream_id, key_id, wrapped_key, forgotten_at)
+  SELECT $1::text, $2::uuid, NULL, NULL, now()
+  WHERE EXISTS (SELECT 1 FROM appended)
+  ON CONFLICT (tenant_id, stream_id) DO UPDATE SET key_id = NULL, wrapped_key = NULL, forgotten_at = EXCLUDED.forgotten_at
+), unsnapped AS (
+  DELETE FROM snapshots WHERE tenant_id = $1::text AND stream_id = $2::uuid AND EXISTS (SELECT 1 FROM appended)
+)`;
+  }
   return `
 WITH input AS (
   SELECT (e->>'id')::uuid AS event_id, e->>'type' AS event_type, (e->>'v')::int AS schema_version,
@@ -62,7 +94,7 @@ WITH input AS (
   WHERE s.version = $4::int AND (s.type IS NULL OR s.type = $3::text)
   ORDER BY i.n
   RETURNING position, transaction_id, stream_version, event_type
-)${command}${claims}
+)${extra}
 SELECT a.position::text AS position, a.transaction_id::text AS transaction_id, a.version,
        s.version AS stream_version, s.type AS stream_type,
        CASE WHEN a.position IS NULL AND s.version > $4::int AND (s.type IS NULL OR s.type = $3::text) THEN
@@ -73,7 +105,18 @@ FROM stream s
 LEFT JOIN (SELECT max(position) AS position, max(transaction_id) AS transaction_id, max(stream_version) AS version FROM appended) a ON true`;
 }
 
-const APPEND_SQL = [appendSql(false, false), appendSql(false, true), appendSql(true, false), appendSql(true, true)];
+/** Each shape's statement, made once, under a prepared-statement name of its own. */
+const APPEND_SQL = new Map<number, { name: string; text: string }>();
+
+function appendStatement(shape: AppendShape): { name: string; text: string } {
+  const bits = (shape.command ? 1 : 0) | (shape.claims ? 2 : 0) | (shape.newKey ? 4 : 0) | (shape.forgets ? 8 : 0);
+  let statement = APPEND_SQL.get(bits);
+  if (!statement) {
+    statement = { name: `es_append_${bits}`, text: appendSql(shape) };
+    APPEND_SQL.set(bits, statement);
+  }
+  return statement;
+}
 
 // Positions and transaction ids leave as text (64-bit); ordering must use the qualified columns,
 // since a bare ORDER BY name would pick the text output column and sort "1000" before "999".
@@ -119,7 +162,7 @@ ORDER BY e.stream_version`;
 // Snapshot, the events after it, the stream's head and type, in one round trip. Events come as
 // JSON text parsed here: one JSON.parse of an array beats thousands of rows, and beats the
 // driver's per-value jsonb parsing.
-const LOAD_SQL = `
+const LOAD_SQL_TEMPLATE = `
 SELECT s.version AS snapshot_version, s.schema_version AS snapshot_schema_version, s.state::text AS state,
   (SELECT coalesce(json_agg(json_build_array(e.stream_version, e.event_type, e.schema_version, e.data)
                             ORDER BY e.stream_version), '[]'::json)::text
@@ -127,11 +170,17 @@ SELECT s.version AS snapshot_version, s.schema_version AS snapshot_schema_versio
     WHERE e.tenant_id = $1::text AND e.stream_id = $2::uuid
       AND e.stream_version > coalesce(s.version, $4::int)) AS events,
   coalesce((SELECT max(stream_version) FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid), 0) AS head,
-  (SELECT stream_type FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid AND stream_version = 1) AS stream_type
+  (SELECT stream_type FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid AND stream_version = 1) AS stream_type%KEY%
 FROM (SELECT 1) AS one
 LEFT JOIN snapshots s
   ON s.tenant_id = $1::text AND s.stream_id = $2::uuid AND s.schema_version = $3::int
  AND s.version > $4::int AND $5::bool`;
+
+const LOAD_SQL = LOAD_SQL_TEMPLATE.replace("%KEY%", "");
+// With encryption: the stream's data key in the same round trip (a cold command stays two).
+const LOAD_WITH_KEY_SQL =
+  LOAD_SQL_TEMPLATE.replace("%KEY%", `,\n  k.key_id, k.wrapped_key, (k.stream_id IS NOT NULL) AS has_key_row`) +
+  `\nLEFT JOIN data_keys k ON k.tenant_id = $1::text AND k.stream_id = $2::uuid`;
 
 const SAVE_SNAPSHOT_SQL = `
 INSERT INTO snapshots (tenant_id, stream_id, stream_type, version, schema_version, state)
@@ -168,18 +217,31 @@ interface AppendRow {
 export interface EventStoreOptions {
   /** Applied to every event read (aggregates and projectors alike); stored events never change. */
   upcast?: Upcast;
+  /**
+   * Seals personal fields before they are appended and opens them wherever events are read, then
+   * upcasts with its own rules (`upcast` is then unused). Without it, events are stored as given.
+   */
+  codec?: EventCodec;
+}
+
+/** How events are read: `raw` exactly as stored (sealed, stored schema); `stored` opened but in the stored schema (the audit trail). */
+export interface ReadOptions {
+  raw?: boolean;
+  stored?: boolean;
 }
 
 const identity: Upcast = (stored) => stored;
 
 export class EventStore {
   private readonly upcast: Upcast;
+  readonly codec: EventCodec | null;
 
   constructor(
     private readonly pool: pg.Pool,
     options: EventStoreOptions = {},
   ) {
-    this.upcast = options.upcast ?? identity;
+    this.codec = options.codec ?? null;
+    this.upcast = options.codec ? options.codec.rules.upcast : (options.upcast ?? identity);
   }
 
   /**
@@ -189,8 +251,9 @@ export class EventStore {
    */
   async append(stream: StreamRef, expectedVersion: number, events: NewEvent[], command?: CommandRecord, claims: readonly Claim[] = []): Promise<AppendResult> {
     if (events.length === 0) throw new Error("append needs at least one event");
+    const sealed = this.codec ? await this.codec.seal(stream, expectedVersion, events) : null;
     const payload = JSON.stringify(
-      events.map((e) => ({
+      (sealed ? sealed.events : events).map((e) => ({
         id: e.eventId ?? uuidv7(),
         type: e.type,
         v: e.schemaVersion,
@@ -201,11 +264,13 @@ export class EventStore {
     const values: unknown[] = [stream.tenantId, stream.streamId, stream.streamType, expectedVersion, payload];
     if (command) values.push(command.commandId, command.commandType, command.payloadHash, command.userId, command.correlationId);
     if (claims.length > 0) values.push(JSON.stringify(claims.map((c) => ({ scope: c.scope, value: c.value }))));
-    const variant = (command ? 2 : 0) + (claims.length > 0 ? 1 : 0);
+    if (sealed?.newKey) values.push(sealed.newKey.keyId, sealed.newKey.wrapped);
+    const statement = appendStatement({ command: !!command, claims: claims.length > 0, newKey: !!sealed?.newKey, forgets: !!sealed?.forgets });
     try {
-      const result = await this.pool.query<AppendRow>({ name: `es_append_${variant}`, text: APPEND_SQL[variant]!, values });
+      const result = await this.pool.query<AppendRow>({ ...statement, values });
       const row = result.rows[0]!;
       if (row.position !== null) {
+        sealed?.committed();
         return {
           ok: true,
           version: row.version!,
@@ -216,7 +281,12 @@ export class EventStore {
       if (row.stream_type !== null && row.stream_type !== stream.streamType) {
         return { ok: false, reason: "StreamTypeMismatch", streamType: row.stream_type };
       }
-      return { ok: false, reason: "WrongExpectedVersion", expectedVersion, missed: row.missed === null ? undefined : this.streamEvents(row.missed) };
+      return {
+        ok: false,
+        reason: "WrongExpectedVersion",
+        expectedVersion,
+        missed: row.missed === null ? undefined : await this.streamEvents(stream, row.missed),
+      };
     } catch (error) {
       const pgError = error as { code?: string; constraint?: string; detail?: string };
       if (pgError.code === UNIQUE_VIOLATION && pgError.constraint === "events_stream_version_key") {
@@ -230,18 +300,22 @@ export class EventStore {
         const taken = claims.find((c) => pgError.detail?.includes(`, ${c.scope}, ${c.value})`)) ?? claims[0]!;
         return { ok: false, reason: "ClaimTaken", claim: taken };
       }
+      if (pgError.code === UNIQUE_VIOLATION && pgError.constraint === "data_keys_pkey" && sealed?.newKey) {
+        // Another process stored this stream's key first: nothing was appended; reload and retry.
+        return { ok: false, reason: "WrongExpectedVersion", expectedVersion };
+      }
       throw error;
     }
   }
 
   /** Events of all streams after `after`, below the safe watermark, in log order; `raw` keeps the stored form. */
-  async readAll(after: Checkpoint, limit: number, options: { raw?: boolean } = {}): Promise<RecordedEvent[]> {
+  async readAll(after: Checkpoint, limit: number, options: ReadOptions = {}): Promise<RecordedEvent[]> {
     const result = await this.pool.query<EventRow>({
       name: "es_read_all",
       text: READ_ALL_SQL,
       values: [after.transactionId, after.position, limit],
     });
-    return result.rows.map((row) => this.toRecorded(row, !options.raw));
+    return this.recorded(result.rows, options);
   }
 
   /**
@@ -254,21 +328,21 @@ export class EventStore {
     lane: { lane: number; lanes: number },
     wanted: { types: readonly string[]; streamTypes: readonly string[] },
     limit: number,
-    options: { raw?: boolean } = {},
+    options: ReadOptions = {},
   ): Promise<RecordedEvent[]> {
     const result = await this.pool.query<EventRow>({
       name: "es_read_lane",
       text: READ_LANE_SQL,
       values: [from.transactionId, from.position, to.transactionId, to.position, lane.lanes, lane.lane, wanted.types, wanted.streamTypes, limit],
     });
-    return result.rows.map((row) => this.toRecorded(row, !options.raw));
+    return this.recorded(result.rows, options);
   }
 
   /** The events at these positions, in log order (a parked stream's events, say). */
-  async readPositions(positions: readonly string[], options: { raw?: boolean } = {}): Promise<RecordedEvent[]> {
+  async readPositions(positions: readonly string[], options: ReadOptions = {}): Promise<RecordedEvent[]> {
     if (positions.length === 0) return [];
     const result = await this.pool.query<EventRow>({ name: "es_read_positions", text: READ_POSITIONS_SQL, values: [positions] });
-    return result.rows.map((row) => this.toRecorded(row, !options.raw));
+    return this.recorded(result.rows, options);
   }
 
   /**
@@ -288,15 +362,15 @@ export class EventStore {
 
   /**
    * A stream's events after `fromVersion`, only if they are of `streamType` when it is given;
-   * `raw` keeps the stored schema (the audit trail).
+   * `stored` keeps the stored schema (the audit trail), `raw` the stored bytes.
    */
-  async readStream(stream: Omit<StreamRef, "streamType"> & { streamType?: string }, fromVersion = 0, options: { raw?: boolean } = {}) {
+  async readStream(stream: Omit<StreamRef, "streamType"> & { streamType?: string }, fromVersion = 0, options: ReadOptions = {}): Promise<RecordedEvent[]> {
     const result = await this.pool.query<EventRow>({
       name: "es_read_stream",
       text: READ_STREAM_SQL,
       values: [stream.tenantId, stream.streamId, fromVersion, stream.streamType ?? null],
     });
-    return result.rows.map((row) => this.toRecorded(row, !options.raw));
+    return this.recorded(result.rows, options);
   }
 
   /**
@@ -312,12 +386,16 @@ export class EventStore {
       events: string;
       head: number;
       stream_type: string | null;
+      key_id?: string | null;
+      wrapped_key?: Buffer | null;
+      has_key_row?: boolean;
     }>({
-      name: "es_load",
-      text: LOAD_SQL,
+      name: this.codec ? "es_load_with_key" : "es_load",
+      text: this.codec ? LOAD_WITH_KEY_SQL : LOAD_SQL,
       values: [stream.tenantId, stream.streamId, snapshotSchemaVersion, afterVersion, useSnapshot],
     });
     const row = result.rows[0]!;
+    if (this.codec && row.has_key_row) this.codec.keys.remember(stream.tenantId, stream.streamId, { keyId: row.key_id ?? null, wrapped: row.wrapped_key ?? null });
     let snapshot: StreamLoad<S>["snapshot"] = null;
     if (row.snapshot_version !== null) {
       let state: S | undefined;
@@ -328,7 +406,7 @@ export class EventStore {
       }
       snapshot = { version: row.snapshot_version, schemaVersion: row.snapshot_schema_version!, state: state as S };
     }
-    return { snapshot, events: this.streamEvents(row.events), head: row.head, streamType: row.stream_type };
+    return { snapshot, events: await this.streamEvents(stream, row.events), head: row.head, streamType: row.stream_type };
   }
 
   /** Keeps the newest snapshot per stream and state schema version; an older one never overwrites a newer one. */
@@ -380,30 +458,59 @@ export class EventStore {
     return Number(result.rows[0]!.n);
   }
 
-  private streamEvents(json: string): StreamEvent[] {
+  /**
+   * Events read raw elsewhere (a projector's job carries them as stored) opened and upcast as this
+   * store's own reads do: the keys of their streams are looked up once for the whole batch.
+   */
+  async open(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+    if (this.codec) {
+      const opened = await this.codec.open(events);
+      return events.map((e, i) => ({ ...e, type: opened[i]!.type, schemaVersion: opened[i]!.schemaVersion, data: opened[i]!.data }));
+    }
+    return events.map((e) => ({ ...e, ...this.upcast({ type: e.type, schemaVersion: e.schemaVersion, data: e.data }) }));
+  }
+
+  /** A stream's events from the JSON the statements build, opened and upcast. */
+  private async streamEvents(stream: StreamRef, json: string): Promise<StreamEvent[]> {
     const raw = JSON.parse(json) as [number, string, number, unknown][];
+    if (this.codec) {
+      const opened = await this.codec.open(raw.map(([, type, schemaVersion, data]) => ({ tenantId: stream.tenantId, streamId: stream.streamId, type, schemaVersion, data })));
+      return opened.map((current, i) => ({ streamVersion: raw[i]![0], type: current.type, data: current.data }));
+    }
     return raw.map(([streamVersion, type, schemaVersion, data]) => {
       const current = this.upcast({ type, schemaVersion, data });
       return { streamVersion, type: current.type, data: current.data };
     });
   }
 
-  private toRecorded(row: EventRow, upcast: boolean): RecordedEvent {
-    const current = upcast ? this.upcast({ type: row.event_type, schemaVersion: row.schema_version, data: row.data }) : null;
-    return {
-      position: row.position,
-      transactionId: row.transaction_id,
-      eventId: row.event_id,
-      tenantId: row.tenant_id,
-      streamId: row.stream_id,
-      streamType: row.stream_type,
-      streamVersion: row.stream_version,
-      type: current ? current.type : row.event_type,
-      schemaVersion: current ? current.schemaVersion : row.schema_version,
-      data: current ? current.data : row.data,
-      metadata: row.metadata,
-      recordedAt: row.recorded_at,
-      streamHash: row.stream_hash,
-    };
+  /** Rows as recorded events: as stored (`raw`), opened in the stored schema (`stored`), or opened and upcast. */
+  private async recorded(rows: readonly EventRow[], options: ReadOptions): Promise<RecordedEvent[]> {
+    if (options.raw) return rows.map((row) => toRecorded(row, null));
+    if (this.codec) {
+      const opened = await this.codec.open(
+        rows.map((row) => ({ tenantId: row.tenant_id, streamId: row.stream_id, type: row.event_type, schemaVersion: row.schema_version, data: row.data })),
+        options.stored ? "stored" : "current",
+      );
+      return rows.map((row, i) => toRecorded(row, opened[i]!));
+    }
+    return rows.map((row) => toRecorded(row, options.stored ? null : this.upcast({ type: row.event_type, schemaVersion: row.schema_version, data: row.data })));
   }
+}
+
+function toRecorded(row: EventRow, current: { type: string; schemaVersion: number; data: unknown } | null): RecordedEvent {
+  return {
+    position: row.position,
+    transactionId: row.transaction_id,
+    eventId: row.event_id,
+    tenantId: row.tenant_id,
+    streamId: row.stream_id,
+    streamType: row.stream_type,
+    streamVersion: row.stream_version,
+    type: current ? current.type : row.event_type,
+    schemaVersion: current ? current.schemaVersion : row.schema_version,
+    data: current ? current.data : row.data,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at,
+    streamHash: row.stream_hash,
+  };
 }

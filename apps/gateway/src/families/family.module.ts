@@ -1,6 +1,6 @@
 // The families feature: enrolment and everything recorded about a family, and the queries on the
 // family read models.
-import { ANY_ROLE, COORDINATION, FINANCE } from "../auth/access";
+import { ADMIN, ANY_ROLE, COORDINATION, FINANCE } from "../auth/access";
 import { defineModule, EVENT_STORE } from "../graphql/module";
 import { FamilyResolver } from "./family.resolver";
 import { ReceiptFamilyResolver } from "./receipt-family.resolver";
@@ -9,6 +9,7 @@ export const familiesModule = defineModule({
   name: "families",
   resolvers: [FamilyResolver, ReceiptFamilyResolver],
   Query: {
+    // With asOf, the family is folded from its events instead (no read model involved).
     family: { roles: ANY_ROLE, reads: ["family-detail"] },
     searchFamilies: { roles: ANY_ROLE, reads: ["family-detail"] },
     atRiskFamilies: { roles: COORDINATION, reads: ["at-risk"] },
@@ -25,6 +26,7 @@ export const familiesModule = defineModule({
     recordContact: { roles: COORDINATION },
     assignCoordinator: { roles: COORDINATION },
     withdrawFamily: { roles: COORDINATION },
+    forgetFamily: { roles: ADMIN },
   },
   fields: {
     // Reads the family read model (it waits for the family's own row to reach the receipt's version).

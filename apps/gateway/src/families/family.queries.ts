@@ -233,7 +233,7 @@ export class FamilyQueries {
   /** The family's stream as stored (raw, with stored schema versions), in order; [] if none. */
   async history(tenantId: string, id: string): Promise<DomainEvent[]> {
     if (!isUuid(id)) return [];
-    const events = await this.eventStore.readStream({ tenantId, streamType: "Family", streamId: id.toLowerCase() }, 0, { raw: true });
+    const events = await this.eventStore.readStream({ tenantId, streamType: "Family", streamId: id.toLowerCase() }, 0, { stored: true });
     return events.map((e) => ({
       position: e.position,
       version: e.streamVersion,

@@ -10,6 +10,7 @@ import { badUserInput } from "../errors/errors";
 import { pageOf, viewerOf } from "../graphql/arguments";
 import { CommandReceipt } from "../graphql/command-receipt";
 import { commandIdOf, dispatch } from "../graphql/dispatch";
+import { familyAsOf } from "./family-as-of";
 import { FamilyQueries, spanWithinYears } from "./family.queries";
 import {
   AddChildInput,
@@ -20,6 +21,8 @@ import {
   DomainEvent,
   EnrollFamilyInput,
   Family,
+  FamilyArgs,
+  ForgetFamilyInput,
   PaymentAnalyticsArgs,
   PaymentMonth,
   RecordContactInput,
@@ -129,12 +132,25 @@ export class FamilyResolver {
     });
   }
 
+  @Mutation(() => CommandReceipt, {
+    nullable: false,
+    description: "Forgets a family (admin): its key is destroyed, so its personal data reads as (erased) everywhere from now on; nothing more can be done with it.",
+  })
+  forgetFamily(@Arg("input", () => ForgetFamilyInput, { nullable: false }) input: ForgetFamilyInput, @Ctx() ctx: GatewayContext) {
+    return dispatch(ctx, commandIdOf(input), { type: "ForgetFamily", payload: { familyId: input.familyId } });
+  }
+
   // -------------------------------------------------------------------------------------------
   // Queries: read models
 
-  @Query(() => Family, { nullable: true, description: "A family of the viewer's tenant; null if unknown (any role)." })
-  family(@Arg("id", () => ID, { nullable: false }) id: string, @Ctx() ctx: GatewayContext) {
-    return this.queries(ctx).family(viewerOf(ctx).tenantId, id, ctx.services.today());
+  @Query(() => Family, {
+    nullable: true,
+    description: "A family of the viewer's tenant; null if unknown (any role). With asOf: the family as it was at that instant, folded from its events (null before its enrolment).",
+  })
+  family(@Args(() => FamilyArgs) { id, asOf }: FamilyArgs, @Ctx() ctx: GatewayContext) {
+    const { tenantId } = viewerOf(ctx);
+    if (asOf) return familyAsOf(ctx.services.eventStore, tenantId, id, asOf, ctx.services.today());
+    return this.queries(ctx).family(tenantId, id, ctx.services.today());
   }
 
   @Query(() => [Family], { nullable: false, description: "Case-insensitive substring of the family's or a child's name, by family name then id (any role). Pages: first and after." })
@@ -167,7 +183,10 @@ export class FamilyResolver {
     return this.queries(ctx).paymentMonths(viewerOf(ctx).tenantId, from, to);
   }
 
-  @Query(() => [DomainEvent], { nullable: false, description: "The family's events as stored, in order: the audit trail (coordinator, admin)." })
+  @Query(() => [DomainEvent], {
+    nullable: false,
+    description: "The family's events in their stored schema, in order: the audit trail (coordinator, admin). Personal fields read as (erased) or null once the family is forgotten.",
+  })
   familyHistory(@Arg("id", () => ID, { nullable: false }) id: string, @Ctx() ctx: GatewayContext) {
     return this.queries(ctx).history(viewerOf(ctx).tenantId, id);
   }

@@ -68,6 +68,12 @@ const mutations = {
     stream: { kind: "family" },
     validInput: (familyId) => ({ familyId, reason: "moved away" }),
   },
+  forgetFamily: {
+    document: `mutation Forget($input: ForgetFamilyInput!) { forgetFamily(input: $input) ${RECEIPT} }`,
+    roles: ["admin"],
+    stream: { kind: "family" },
+    validInput: (familyId) => ({ familyId }),
+  },
 } satisfies Record<string, MutationCase>;
 
 const queries = {
@@ -110,7 +116,7 @@ export const familyKit = defineFeatureKit({
   documents,
   contract: {
     Query: [
-      "family(id: ID!): Family",
+      "family(id: ID!, asOf: DateTime): Family",
       "searchFamilies(term: String!, limit: Int = 50, first: Int, after: ID): [Family!]!",
       "atRiskFamilies(minRiskScore: Int = 70, limit: Int = 100, first: Int, after: ID): [AtRiskFamily!]!",
       "familiesByRiskTier: [RiskTierSummary!]!",
@@ -128,6 +134,7 @@ export const familyKit = defineFeatureKit({
       "recordContact(input: RecordContactInput!): CommandReceipt!",
       "assignCoordinator(input: AssignCoordinatorInput!): CommandReceipt!",
       "withdrawFamily(input: WithdrawFamilyInput!): CommandReceipt!",
+      "forgetFamily(input: ForgetFamilyInput!): CommandReceipt!",
     ],
     EnrollFamilyInput: ["familyId: ID", "familyName: String!", "enrollmentDate: Date!", "parentName: String!", "email: String!", "phone: String", "commandId: ID"],
     AddChildInput: ["familyId: ID!", "childName: String!", "birthDate: Date!", "commandId: ID"],
@@ -137,6 +144,7 @@ export const familyKit = defineFeatureKit({
     RecordContactInput: ["familyId: ID!", "method: ContactMethod!", "contactedOn: Date!", "note: String", "commandId: ID"],
     AssignCoordinatorInput: ["familyId: ID!", "coordinator: String!", "commandId: ID"],
     WithdrawFamilyInput: ["familyId: ID!", "reason: String!", "commandId: ID"],
+    ForgetFamilyInput: ["familyId: ID!", "commandId: ID"],
     Family: [
       "id: ID!", "familyName: String!", "status: FamilyStatus!", "enrollmentDate: Date!", "parentName: String!", "email: String!", "phone: String",
       "children: [Child!]!", "childrenCount: Int!", "oldestChildAge: Int", "totalPaidCents: SafeInt!", "paymentCount: Int!", "lastPaymentDate: Date",
@@ -159,7 +167,7 @@ export const familyKit = defineFeatureKit({
   enums: {
     PaymentMethod: ["CARD", "ACH", "CASH", "CHECK", "OTHER"],
     ContactMethod: ["PHONE", "EMAIL", "VISIT", "MESSAGE"],
-    FamilyStatus: ["ENROLLED", "WITHDRAWN"],
+    FamilyStatus: ["ENROLLED", "WITHDRAWN", "FORGOTTEN"],
     RiskTier: ["CRITICAL", "HIGH", "MEDIUM", "LOW"],
   },
   badInputs: [
@@ -189,6 +197,7 @@ export const familyKit = defineFeatureKit({
     { name: "note too long", mutation: "recordContact", input: (f, t) => ({ ...valid("recordContact", f, t), note: "n".repeat(501) }), field: "note" },
     { name: "coordinator empty", mutation: "assignCoordinator", input: (f, t) => ({ ...valid("assignCoordinator", f, t), coordinator: "" }), field: "coordinator" },
     { name: "reason missing", mutation: "withdrawFamily", input: (f) => ({ familyId: f }), field: "reason" },
+    { name: "forget: family id not a UUID", mutation: "forgetFamily", input: () => ({ familyId: "nope" }), field: "familyId" },
     { name: "unknown input field", mutation: "withdrawFamily", input: (f, t) => ({ ...valid("withdrawFamily", f, t), because: "x" }), field: "because" },
   ],
   badArguments: [

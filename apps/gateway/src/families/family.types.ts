@@ -16,7 +16,7 @@ export const ContactMethod = { PHONE: "PHONE", EMAIL: "EMAIL", VISIT: "VISIT", M
 export type ContactMethod = DomainContactMethod;
 registerEnumType(ContactMethod, { name: "ContactMethod", description: "How a family was contacted." });
 
-export const FamilyStatus = { ENROLLED: "ENROLLED", WITHDRAWN: "WITHDRAWN" } as const;
+export const FamilyStatus = { ENROLLED: "ENROLLED", WITHDRAWN: "WITHDRAWN", FORGOTTEN: "FORGOTTEN" } as const;
 export type FamilyStatus = keyof typeof FamilyStatus;
 registerEnumType(FamilyStatus, { name: "FamilyStatus" });
 
@@ -145,6 +145,24 @@ export class AssignCoordinatorInput {
 
   @Field(() => String, { nullable: false })
   coordinator!: string;
+
+  @Field(() => ID, { nullable: true })
+  commandId?: string | null;
+}
+
+@ArgsType()
+export class FamilyArgs {
+  @Field(() => ID, { nullable: false })
+  id!: string;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "The family as it was at this instant, folded from its events (null before its enrolment)." })
+  asOf?: Date | null;
+}
+
+@InputType("ForgetFamilyInput")
+export class ForgetFamilyInput {
+  @Field(() => ID, { nullable: false })
+  familyId!: string;
 
   @Field(() => ID, { nullable: true })
   commandId?: string | null;

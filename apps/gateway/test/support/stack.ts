@@ -15,6 +15,8 @@ import { createGateway, type Gateway, type GatewayDeps } from "../../src/server"
 import { waitUntil } from "./wait";
 
 export const TEST_JWT_SECRET = "gateway-tests-secret-0123456789abcdef";
+/** The gateway's and its worker's DATA_KEY_SECRET: they must share it to read each other's sealed fields. */
+export const TEST_DATA_KEY_SECRET = "gateway-tests-data-key-secret-0123456789";
 export const WORKER_DIR = fileURLToPath(new URL("../../../worker", import.meta.url));
 
 export interface GraphQLResult<T = Record<string, unknown>> {
@@ -60,6 +62,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     NODE_ENV: "test",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     JWT_SECRET: TEST_JWT_SECRET,
+    DATA_KEY_SECRET: TEST_DATA_KEY_SECRET,
     PORT: "0",
     ...overrides,
   });
@@ -90,7 +93,10 @@ export async function startStack(prefix: string, options: StackOptions = {}): Pr
   try {
     const gateway = await createGateway(config, { host: "127.0.0.1", ...options.gateway });
     gateways.push(gateway);
-    if (options.worker) worker = await startWorker({ ...process.env, ...env, NODE_ENV: "test", WORKER_PORT: "0", WORKER_DB_POOL: "8", JWT_SECRET: TEST_JWT_SECRET });
+    if (options.worker) {
+      const workerEnv = { ...process.env, ...env, NODE_ENV: "test", WORKER_PORT: "0", WORKER_DB_POOL: "8", JWT_SECRET: TEST_JWT_SECRET, DATA_KEY_SECRET: TEST_DATA_KEY_SECRET };
+      worker = await startWorker(workerEnv);
+    }
     const stack: Stack = {
       db,
       config,

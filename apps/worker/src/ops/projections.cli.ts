@@ -3,8 +3,7 @@
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { createPool, WORKER_SESSION_GUARDS } from "@coop/database";
-import { upcastEvent } from "@coop/domain";
-import { EventStore } from "@coop/event-store";
+import type { EventStore } from "@coop/event-store";
 import { loadWorkerConfig, type WorkerConfig } from "../config";
 import { createLogger, errorMessage } from "../logger";
 import { projections } from "../projections/projections";
@@ -21,6 +20,7 @@ import { listParkedStreams, listSkippedEvents } from "../runtime/dead-letters";
 import { readWorkers } from "../runtime/heartbeat";
 import { formatCheckpoint } from "../runtime/jobs";
 import { leaseHolder, PUBLISHER_LEASE } from "../runtime/lease";
+import { personalDataEventStore } from "../runtime/personal-data";
 import { LaneProjector } from "../runtime/projector";
 import { isRebuildRunning, rebuildProjection } from "../runtime/rebuild";
 import { checkRegistry, checkTables, findProjection } from "../runtime/registry";
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     await checkTables(pool, projections);
     await ensureProjectionRows(pool, projections, config.lanes);
-    const eventStore = new EventStore(pool, { upcast: upcastEvent });
+    const eventStore = personalDataEventStore(pool, config);
     switch (command) {
       case "status":
         return await status(pool, Boolean(values.lanes), Boolean(values.json));
@@ -267,7 +267,7 @@ async function resume(pool: ReturnType<typeof createPool>, eventStore: EventStor
   console.log(`${name}: RUNNING; its lanes catch up from their checkpoints (the active publisher hands them the events they owe)`);
   const parked = await listParkedStreams(pool, name);
   if (parked.length === 0) return 0;
-  const projector = new LaneProjector(findProjection(projections, name)!, { pool, eventStore, upcast: upcastEvent, retryWindowMs: 0, parkLimit: config.parkLimit });
+  const projector = new LaneProjector(findProjection(projections, name)!, { pool, eventStore, retryWindowMs: 0, parkLimit: config.parkLimit });
   let still = 0;
   for (const lane of [...new Set(parked.map((p) => p.lane))]) still += (await projector.retryParked(lane)).stillParked;
   console.log(`${name}: ${parked.length - still} of ${parked.length} parked streams applied${still > 0 ? `; ${still} still parked (pnpm projections dead-letters ${name})` : ""}`);
@@ -319,7 +319,7 @@ async function retryOrSkip(
     console.log(`${name}: no parked streams`);
     return 0;
   }
-  const projector = new LaneProjector(projection, { pool, eventStore, upcast: upcastEvent, retryWindowMs: 0, parkLimit: config.parkLimit });
+  const projector = new LaneProjector(projection, { pool, eventStore, retryWindowMs: 0, parkLimit: config.parkLimit });
   let failed = 0;
   for (const target of targets) {
     const result = await projector.retryParked(target.lane, {

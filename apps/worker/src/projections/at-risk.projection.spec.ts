@@ -60,3 +60,11 @@ describe("evolveAtRisk", () => {
     );
   });
 });
+
+describe("evolveAtRisk, forgetting", () => {
+  it("a forgotten family leaves the list, whether it was enrolled or already withdrawn", () => {
+    const risk: FamilyEvent = { type: "RiskAssessed", data: { score: 90, tier: "CRITICAL", previousScore: 0, factors: { a: 1 } } };
+    expect(fold([enrolled(), risk, { type: "FamilyForgotten", data: {} }])).toBeNull();
+    expect(fold([enrolled(), { type: "FamilyWithdrawn", data: { reason: "moved" } }, { type: "FamilyForgotten", data: {} }])).toBeNull();
+  });
+});

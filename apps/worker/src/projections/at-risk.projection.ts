@@ -19,8 +19,8 @@ export interface AtRiskRow {
 }
 
 /**
- * Pure: the row after one event; null once the family is withdrawn (the list holds enrolled
- * families only). An event for a family without a row means a lost or reordered event: error.
+ * Pure: the row after one event; null once the family is withdrawn or forgotten (the list holds
+ * enrolled families only). An event for a family without a row means a lost or reordered event: error.
  * (The table has no version column: stream order is asserted per batch by the runtime and in
  * full by family-detail, which sees every event.)
  */
@@ -41,6 +41,8 @@ export function evolveAtRisk(row: AtRiskRow | null, event: RecordedEvent): AtRis
       updatedAt: event.recordedAt,
     };
   }
+  // Forgetting a withdrawn family finds no row: either way the family is not listed.
+  if (e.type === "FamilyForgotten") return null;
   if (row === null) {
     throw new Error(`at-risk: ${describeEvent(event)} for a family with no row (not enrolled, withdrawn, or an event was lost)`);
   }
@@ -127,7 +129,7 @@ function toDb(r: AtRiskRow): unknown[] {
 export const atRiskProjection: ProjectionDefinition = {
   name: "at-risk",
   version: 1,
-  handles: ["FamilyEnrolled", "RiskAssessed", "ContactRecorded", "CoordinatorAssigned", "FamilyWithdrawn"],
+  handles: ["FamilyEnrolled", "RiskAssessed", "ContactRecorded", "CoordinatorAssigned", "FamilyWithdrawn", "FamilyForgotten"],
   tables: [{ name: "at_risk_families", readers: ["coordinator", "admin"] }],
   async apply(client, events, tables) {
     if (events.length === 0) return;

@@ -41,6 +41,15 @@ describe("coordinator-caseload", () => {
     expect([...more]).toEqual([]);
   });
 
+  it("a forgotten family no longer counts towards its coordinator's caseload", () => {
+    const sam = foldAssignment([family("FamilyEnrolled", enrolled().data, 1), assign("Sam", 2)]);
+    const forgotten = evolveAssignment(sam, family("FamilyForgotten", {}, 3));
+    expect(forgotten).toMatchObject({ enrolled: false, version: 3 });
+    const deltas = new Map<string, number>();
+    caseloadDelta(sam, forgotten, deltas);
+    expect(deltas.get("tenant-1\u0000Sam")).toBe(-1);
+  });
+
   it("refuses an event it cannot place", () => {
     expect(() => evolveAssignment(null, assign("Sam", 2))).toThrow(/no row/);
     expect(() => evolveAssignment(null, family("ChildAdded", {}, 2))).toThrow(/no reducer/);

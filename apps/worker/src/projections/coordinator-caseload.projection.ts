@@ -51,6 +51,7 @@ export function evolveAssignment(row: AssignmentRow | null, event: RecordedEvent
       return { ...row, coordinator: data.coordinator, version };
     }
     case "FamilyWithdrawn":
+    case "FamilyForgotten":
       if (row === null) throw new Error(`coordinator-caseload: ${describeEvent(event)} for a family with no row`);
       return { ...row, enrolled: false, version };
     default:
@@ -86,12 +87,12 @@ const CASELOAD_COLUMNS: Column[] = [
   { name: "caseload", type: "int" },
 ];
 
-const FAMILY_EVENTS = new Set(["FamilyEnrolled", "CoordinatorAssigned", "FamilyWithdrawn"]);
+const FAMILY_EVENTS = new Set(["FamilyEnrolled", "CoordinatorAssigned", "FamilyWithdrawn", "FamilyForgotten"]);
 
 export const coordinatorCaseloadProjection: ProjectionDefinition = {
   name: "coordinator-caseload",
   version: 1,
-  handles: ["CoordinatorRegistered", "CaseloadLimitSet", "FamilyEnrolled", "CoordinatorAssigned", "FamilyWithdrawn"],
+  handles: ["CoordinatorRegistered", "CaseloadLimitSet", "FamilyEnrolled", "CoordinatorAssigned", "FamilyWithdrawn", "FamilyForgotten"],
   tables: [
     { name: "coordinators", readers: ["coordinator", "admin"] },
     { name: "coordinator_assignments", readers: ["coordinator", "admin"] },

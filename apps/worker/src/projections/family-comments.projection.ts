@@ -1,7 +1,7 @@
-import type { FamilyEventOf } from "@coop/domain";
+import { ERASED, type FamilyEventOf } from "@coop/domain";
 import type { RecordedEvent } from "@coop/event-store";
-import { describeEvent } from "./fold";
-import { upsertRows, type Column } from "./sql";
+import { describeEvent, streamKey } from "./fold";
+import { ident, upsertRows, type Column } from "./sql";
 import { ANY_ROLE, tableName, type ProjectionDefinition } from "./types";
 
 /** One family_comments row, in memory. */
@@ -30,15 +30,43 @@ const COLUMNS: Column[] = [
   { name: "added_at", type: "timestamptz" },
 ];
 
+/**
+ * Pure: the batch as new comment rows and the families forgotten, in order: a comment added before
+ * its family's forgetting, in the same batch, is written erased at once.
+ */
+export function commentChanges(events: readonly RecordedEvent[]): { rows: CommentRow[]; forgotten: [tenantId: string, familyId: string][] } {
+  const rows: CommentRow[] = [];
+  const forgotten = new Map<string, [string, string]>();
+  for (const event of events) {
+    if (event.type === "FamilyForgotten") {
+      const key = streamKey(event.tenantId, event.streamId);
+      forgotten.set(key, [event.tenantId, event.streamId]);
+      for (const row of rows) if (streamKey(row.tenantId, row.familyId) === key) row.body = ERASED;
+    } else {
+      rows.push(commentRow(event));
+    }
+  }
+  return { rows, forgotten: [...forgotten.values()] };
+}
+
 export const familyCommentsProjection: ProjectionDefinition = {
   name: "family-comments",
   version: 1,
-  handles: ["CommentAdded"],
+  handles: ["CommentAdded", "FamilyForgotten"],
   tables: [{ name: "family_comments", readers: ANY_ROLE }],
   async apply(client, events, tables) {
     if (events.length === 0) return;
-    const rows = events.map(commentRow).map((r) => [r.tenantId, r.familyId, r.commentId, r.body, r.author, r.addedAt.toISOString()]);
+    const table = tableName(tables, "family_comments");
+    const { rows, forgotten } = commentChanges(events);
     // A comment is written once; its id is unique per family (a resent command names the same one).
-    await upsertRows(client, tableName(tables, "family_comments"), COLUMNS, rows, ["tenant_id", "family_id", "comment_id"], {});
+    const values = rows.map((r) => [r.tenantId, r.familyId, r.commentId, r.body, r.author, r.addedAt.toISOString()]);
+    await upsertRows(client, table, COLUMNS, values, ["tenant_id", "family_id", "comment_id"], {});
+    // A forgotten family's comments keep their author and time, not their words (CONTRACT section 8).
+    if (forgotten.length > 0) {
+      await client.query(
+        `UPDATE ${ident(table)} SET body = $3 WHERE (tenant_id, family_id) IN (SELECT * FROM unnest($1::text[], $2::uuid[])) AND body <> $3`,
+        [forgotten.map(([t]) => t), forgotten.map(([, f]) => f), ERASED],
+      );
+    }
   },
 };

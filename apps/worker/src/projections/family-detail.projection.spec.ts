@@ -131,3 +131,60 @@ describe("evolveFamilyView", () => {
     expect(next).toEqual({ ...row, version: 2, updatedAt: new Date("2026-05-06T07:08:09.000Z") });
   });
 });
+
+describe("evolveFamilyView, forgetting", () => {
+  const history: FamilyEvent[] = [
+    enrolled(),
+    { type: "ChildAdded", data: { childName: "Leo", birthDate: "2018-03-04" } },
+    payment("2026-01-10", "2026-01-01", 2_500),
+    { type: "EngagementScoreUpdated", data: { score: 61, previousScore: 0, factors: null } },
+    { type: "RiskAssessed", data: { score: 72, tier: "HIGH", previousScore: 0, factors: { late: 2 } } },
+    { type: "CoordinatorAssigned", data: { coordinator: "Sam Lee", previousCoordinator: null } },
+  ];
+
+  it("FamilyForgotten erases every personal field and keeps totals, scores and the children's count", () => {
+    const row = fold([...history, { type: "FamilyForgotten", data: {} }]);
+    expect(row).toMatchObject({
+      status: "FORGOTTEN",
+      familyName: "(erased)",
+      parentName: "(erased)",
+      email: "(erased)",
+      phone: null,
+      guardians: [
+        { name: "(erased)", email: "(erased)", phone: null },
+        { name: "(erased)", email: "(erased)", phone: null },
+      ],
+      children: [],
+      childrenCount: 1,
+      oldestChildBirthDate: null,
+      riskFactors: null,
+      searchText: "",
+      totalPaidCents: 2_500,
+      paymentCount: 1,
+      latePaymentCount: 1,
+      engagementScore: 61,
+      riskScore: 72,
+      riskTier: "HIGH",
+      assignedCoordinator: "Sam Lee",
+      enrollmentDate: "2025-09-01",
+      version: 7,
+    });
+    expect(JSON.stringify(row)).not.toMatch(/Martinez|Maria|Leo|2018-03-04|example\.org|"late"/);
+  });
+
+  it("a rebuild from events read after the key is gone reaches the same row, and survives erased values on the way", () => {
+    const erased: FamilyEvent[] = [
+      { type: "FamilyEnrolled", data: { familyId: "11111111-1111-4111-8111-111111111111", familyName: "(erased)", enrollmentDate: "2025-09-01", guardians: [{ name: "(erased)", email: "(erased)", phone: "(erased)" }, { name: "(erased)", email: "(erased)", phone: null }] } },
+      { type: "ChildAdded", data: { childName: "(erased)", birthDate: "(erased)" } },
+      payment("2026-01-10", "2026-01-01", 2_500),
+      { type: "EngagementScoreUpdated", data: { score: 61, previousScore: 0, factors: null } },
+      { type: "RiskAssessed", data: { score: 72, tier: "HIGH", previousScore: 0, factors: null } },
+      { type: "CoordinatorAssigned", data: { coordinator: "Sam Lee", previousCoordinator: null } },
+    ];
+    const beforeForget = fold(erased);
+    expect(beforeForget).toMatchObject({ familyName: "(erased)", children: [], childrenCount: 1, oldestChildBirthDate: null });
+    const live = fold([...history, { type: "FamilyForgotten", data: {} }]);
+    const rebuilt = fold([...erased, { type: "FamilyForgotten", data: {} }]);
+    expect(rebuilt).toEqual(live);
+  });
+});

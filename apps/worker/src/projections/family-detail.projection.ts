@@ -1,4 +1,4 @@
-import type { FamilyEvent, Guardian, JsonValue, RiskTier } from "@coop/domain";
+import { ERASED, type FamilyEvent, type Guardian, type JsonValue, type RiskTier } from "@coop/domain";
 import type { RecordedEvent } from "@coop/event-store";
 import { dayNumber, describeEvent, foldByStream, laterDate, splitStreamKey, streamKey, streamKeys } from "./fold";
 import { upsertRows, replaceAll, selectByKeys, FAMILY_KEY, type Column } from "./sql";
@@ -14,7 +14,7 @@ export interface FamilyViewRow {
   tenantId: string;
   familyId: string;
   familyName: string;
-  status: "ENROLLED" | "WITHDRAWN";
+  status: "ENROLLED" | "WITHDRAWN" | "FORGOTTEN";
   enrollmentDate: string;
   parentName: string;
   email: string;
@@ -43,6 +43,11 @@ export interface FamilyViewRow {
 export function searchText(familyName: string, children: readonly ChildEntry[]): string {
   return [familyName, ...children.map((c) => c.name)].join("\n");
 }
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** An erased guardian: nothing of the person is left. */
+const ERASED_GUARDIAN: Guardian = Object.freeze({ name: ERASED, email: ERASED, phone: null });
 
 /**
  * Pure: the row after one event of the family's stream. Events come in stream order; one the row
@@ -89,10 +94,12 @@ export function evolveFamilyView(row: FamilyViewRow | null, event: RecordedEvent
   const next: FamilyViewRow = { ...row, version: event.streamVersion, updatedAt: event.recordedAt };
   switch (e.type) {
     case "ChildAdded": {
-      const children = [...row.children, { name: e.data.childName, birthDate: e.data.birthDate }];
-      next.children = children;
-      next.childrenCount = children.length;
+      next.childrenCount = row.childrenCount + 1;
       const birth = e.data.birthDate;
+      // A child read after its family was forgotten (erased: no date) counts, but is not listed.
+      if (!DATE.test(birth)) return next;
+      const children = [...row.children, { name: e.data.childName, birthDate: birth }];
+      next.children = children;
       next.oldestChildBirthDate = row.oldestChildBirthDate === null || birth < row.oldestChildBirthDate ? birth : row.oldestChildBirthDate;
       next.searchText = searchText(row.familyName, children);
       return next;
@@ -123,6 +130,19 @@ export function evolveFamilyView(row: FamilyViewRow | null, event: RecordedEvent
       return next;
     case "FamilyWithdrawn":
       next.status = "WITHDRAWN";
+      return next;
+    case "FamilyForgotten":
+      // Nothing personal is left (CONTRACT section 8); totals and scores stay, and search no longer finds it.
+      next.status = "FORGOTTEN";
+      next.familyName = ERASED;
+      next.parentName = ERASED;
+      next.email = ERASED;
+      next.phone = null;
+      next.guardians = row.guardians.map(() => ERASED_GUARDIAN);
+      next.children = [];
+      next.oldestChildBirthDate = null;
+      next.riskFactors = null;
+      next.searchText = "";
       return next;
     default:
       return next; // not one of ours (a comment, say): the row follows the stream's version only
@@ -163,7 +183,7 @@ interface FamilyViewDbRow {
   tenant_id: string;
   family_id: string;
   family_name: string;
-  status: "ENROLLED" | "WITHDRAWN";
+  status: "ENROLLED" | "WITHDRAWN" | "FORGOTTEN";
   enrollment_date: string;
   parent_name: string;
   email: string;
@@ -266,7 +286,7 @@ function toDb(r: FamilyViewRow): unknown[] {
 export const familyDetailProjection: ProjectionDefinition = {
   name: "family-detail",
   version: 1,
-  handles: ["FamilyEnrolled", "ChildAdded", "PaymentReceived", "EngagementScoreUpdated", "RiskAssessed", "ContactRecorded", "CoordinatorAssigned", "FamilyWithdrawn"],
+  handles: ["FamilyEnrolled", "ChildAdded", "PaymentReceived", "EngagementScoreUpdated", "RiskAssessed", "ContactRecorded", "CoordinatorAssigned", "FamilyWithdrawn", "FamilyForgotten"],
   followsStreams: ["Family"],
   // Gateways push each family's new version to its subscribers (familyChanged, tenantActivity).
   announcesChanges: true,

@@ -5,6 +5,7 @@
 import type pg from "pg";
 import type { RecordedEvent } from "@coop/event-store";
 import { streamKey } from "../projections/fold";
+import { redactValues } from "./errors";
 
 // Listing parked and skipped events is shared with the gateway (`deadLetters`).
 export { listParkedStreams, listSkippedEvents, type ParkedStream, type SkippedEvent } from "@coop/projection-state";
@@ -53,7 +54,8 @@ async function insertLetters(client: Db, projection: string, lane: number, lette
 
 /** Error text as stored and shown: the message and a short stack, bounded. */
 export function errorText(error: Error): { message: string; stack: string | null } {
-  return { message: error.message.slice(0, 2_000), stack: error.stack ? error.stack.split("\n").slice(0, 15).join("\n").slice(0, 4_000) : null };
+  // Values quoted by PostgreSQL may be personal: never stored (CONTRACT section 8).
+  return { message: redactValues(error.message).slice(0, 2_000), stack: error.stack ? redactValues(error.stack.split("\n").slice(0, 15).join("\n")).slice(0, 4_000) : null };
 }
 
 /** Parks a stream: its failing event, with the error, and the stream's later events of the batch. */

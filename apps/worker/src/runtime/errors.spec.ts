@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isInfrastructureError } from "./errors";
+import { isInfrastructureError, redactValues } from "./errors";
 
 describe("isInfrastructureError", () => {
   it("knows the database and the network away", () => {
@@ -26,5 +26,17 @@ describe("isInfrastructureError", () => {
     ]) {
       expect(isInfrastructureError(error), String(error)).toBe(false);
     }
+  });
+});
+
+describe("redactValues", () => {
+  it("hides the values PostgreSQL quotes, and keeps the names it quotes", () => {
+    expect(redactValues('invalid input syntax for type date: "Mk1234 child"')).toBe('invalid input syntax for type date: "…"');
+    expect(redactValues('new row for relation "family_views" violates check constraint "family_views_check"')).toBe(
+      'new row for relation "family_views" violates check constraint "family_views_check"',
+    );
+    expect(redactValues('column "email" of relation "t" does not exist')).toBe('column "email" of relation "t" does not exist');
+    expect(redactValues('invalid input value for enum "FamilyStatus": "Rivera ""the"" second"')).toBe('invalid input value for enum "FamilyStatus": "…"');
+    expect(redactValues("no quotes at all")).toBe("no quotes at all");
   });
 });

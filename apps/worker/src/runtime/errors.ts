@@ -15,3 +15,15 @@ export function isInfrastructureError(error: unknown): boolean {
   const message = typeof e.message === "string" ? e.message : "";
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|terminating connection/i.test(message);
 }
+
+// Words after which PostgreSQL quotes a name of ours (kept: they say where), not a value.
+const NAMED = /\b(relation|constraint|column|table|index|type|function|schema|role|database|enum|sequence|view|trigger|operator|collation|extension|publication|savepoint|cursor|statement|portal|parameter)\s*$/i;
+
+/**
+ * An error text fit for a log line or a dead letter: PostgreSQL quotes the offending value in its
+ * messages (`invalid input syntax for type date: "…"`), and a value may be personal data. Every
+ * quoted segment is replaced by `"…"`, except names of relations, columns, types and the like.
+ */
+export function redactValues(text: string): string {
+  return text.replace(/"((?:[^"]|"")*)"/g, (quoted, _inner, offset: number) => (NAMED.test(text.slice(Math.max(0, offset - 40), offset)) ? quoted : '"…"'));
+}

@@ -1,5 +1,5 @@
 import type { JobsOptions } from "bullmq";
-import type { Checkpoint, RecordedEvent, Upcast } from "@coop/event-store";
+import type { Checkpoint, RecordedEvent } from "@coop/event-store";
 
 /**
  * An event as it travels in a job: only what a projector needs, as stored (personal fields stay
@@ -68,10 +68,9 @@ export function toJobEvent(e: RecordedEvent): JobEvent {
   return [e.position, e.transactionId, e.tenantId, e.streamId, e.streamType, e.streamVersion, e.type, e.schemaVersion, e.data, e.recordedAt.getTime(), e.streamHash, correlationId];
 }
 
-/** The event in its current shape (upcast, personal fields decrypted). */
-export function fromJobEvent(j: JobEvent, upcast: Upcast): RecordedEvent {
+/** The event as stored (personal fields sealed, the stored schema): the event store opens it. */
+export function fromJobEvent(j: JobEvent): RecordedEvent {
   const [position, transactionId, tenantId, streamId, streamType, streamVersion, type, schemaVersion, data, recordedAtMs, streamHash, correlationId] = j;
-  const current = upcast({ type, schemaVersion, data });
   return {
     position,
     transactionId,
@@ -80,9 +79,9 @@ export function fromJobEvent(j: JobEvent, upcast: Upcast): RecordedEvent {
     streamId,
     streamType,
     streamVersion,
-    type: current.type,
-    schemaVersion: current.schemaVersion,
-    data: current.data,
+    type,
+    schemaVersion,
+    data,
     metadata: correlationId === null ? {} : { correlationId },
     recordedAt: new Date(recordedAtMs),
     streamHash,

@@ -1,7 +1,7 @@
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type pg from "pg";
-import type { EventStore, Upcast } from "@coop/event-store";
+import type { EventStore } from "@coop/event-store";
 import { throttledWarn } from "@coop/process";
 import type { WorkerConfig } from "../config";
 import type { WorkerMetrics } from "../http/metrics";
@@ -17,8 +17,8 @@ import { TableAnalyzer } from "./table-analyzer";
 export interface ProjectionRuntimeOptions {
   config: WorkerConfig;
   pool: pg.Pool;
+  /** Opens (decrypts, upcasts) the events of jobs and reads the gaps. */
   eventStore: EventStore;
-  upcast: Upcast;
   /** The projections this process applies (all registered ones, or WORKER_PROJECTIONS). */
   projections: readonly ProjectionDefinition[];
   /** BullMQ duplicates it for each worker's blocking connection. */
@@ -56,7 +56,6 @@ export class ProjectionRuntime {
         new LaneProjector(projection, {
           pool: options.pool,
           eventStore: options.eventStore,
-          upcast: options.upcast,
           retryWindowMs: options.config.retryWindowMs,
           parkLimit: options.config.parkLimit,
           stopping: () => this.stopping,
@@ -123,7 +122,12 @@ export class ProjectionRuntime {
     const { config, connection, logger } = this.options;
     const log = logger.child({ projection: projection.name, lane });
     const projector = this.projectors.get(projection.name)!;
-    const worker = new Worker<LaneJobData>(queueName(projection.name, lane), (job) => this.handle(projector, lane, job, log), {
+    // A failed job keeps its reason in Redis for a while: never a value PostgreSQL quoted (it may be personal).
+    const processor = (job: Job<LaneJobData>) =>
+      this.handle(projector, lane, job, log).catch((error: unknown) => {
+        throw new Error(errorMessage(error));
+      });
+    const worker = new Worker<LaneJobData>(queueName(projection.name, lane), processor, {
       connection,
       prefix: config.queuePrefix,
       concurrency: 1,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
-import { compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent, type Upcast } from "@coop/event-store";
+import { compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from "@coop/event-store";
 import { describeEvent, streamKey } from "../projections/fold";
 import { liveTables, type ProjectionDefinition, type TableNames } from "../projections/types";
 import { advanceLaneAndCommit, beginAndLockLane, isActive, markProjectionError, type LockedLane, type ProjectionStatus } from "./checkpoints";
@@ -16,7 +16,7 @@ import {
   type LetterRow,
   type StreamFailure,
 } from "./dead-letters";
-import { isInfrastructureError } from "./errors";
+import { isInfrastructureError, redactValues } from "./errors";
 import { checkpointOf, formatCheckpoint, fromJobEvent, type LaneJobData } from "./jobs";
 
 /** Events read per transaction when a lane catches up from the event store. */
@@ -38,9 +38,8 @@ export type JobOutcome =
 
 export interface ProjectorOptions {
   pool: pg.Pool;
+  /** Reads the gaps, and opens the events that jobs carry as stored (decrypted, upcast). */
   eventStore: EventStore;
-  /** Brings stored events (from jobs or the store) to their current shape. */
-  upcast: Upcast;
   /** How long a failing job retries before its failing streams are parked (PROJECTION_RETRY_WINDOW_MS). */
   retryWindowMs: number;
   /** Parked streams above which the projection stops as ERROR instead (PROJECTION_PARK_LIMIT). */
@@ -168,13 +167,14 @@ export class LaneProjector {
     let next: Checkpoint;
     let fromStore = false;
     if (compareCheckpoints(job.prev, checkpoint) <= 0) {
-      events = [];
+      const stored: RecordedEvent[] = [];
       for (const j of job.events) {
-        const e = fromJobEvent(j, this.options.upcast);
+        const e = fromJobEvent(j);
         if (compareCheckpoints(e, checkpoint) <= 0) continue;
         if (compareCheckpoints(e, job.last) > 0) throw new Error(`${this.projection.name}: job carries ${describeEvent(e)} beyond its last ${formatCheckpoint(job.last)}`);
-        events.push(e);
+        stored.push(e);
       }
+      events = await this.options.eventStore.open(stored);
       next = job.last;
     } else {
       fromStore = true;
@@ -201,7 +201,7 @@ export class LaneProjector {
       if (failures.length > 0) {
         const total = (await countParkedStreams(client, this.projection.name)) + failures.length;
         if (total > this.options.parkLimit) {
-          const error = `${total} streams failed at once (more than PROJECTION_PARK_LIMIT ${this.options.parkLimit}): not one poison event; stopped. Last error: ${failures[0]!.error.message}`;
+          const error = `${total} streams failed at once (more than PROJECTION_PARK_LIMIT ${this.options.parkLimit}): not one poison event; stopped. Last error: ${redactValues(failures[0]!.error.message)}`;
           return { outcome: { kind: "stopped", applied: 0, error }, rollback: true };
         }
         for (const failure of failures) await parkStream(client, this.projection.name, lane, failure, isolate);
@@ -243,8 +243,8 @@ export class LaneProjector {
         await recordSkip(client, this.projection.name, skipped, options.skip.by, options.skip.reason);
         letters = letters.slice(1);
       }
-      const stored = await this.options.eventStore.readPositions(letters.map((l) => l.position), { raw: true });
-      const byPosition = new Map(stored.map((e) => [e.position, { ...e, ...this.options.upcast(e) }]));
+      const stored = await this.options.eventStore.readPositions(letters.map((l) => l.position));
+      const byPosition = new Map(stored.map((e) => [e.position, e]));
       const byStream = new Map<string, LetterRow[]>();
       for (const letter of letters) {
         const key = streamKey(letter.tenantId, letter.streamId);
@@ -342,9 +342,9 @@ export class LaneProjector {
 
   /** The lane's wanted events in (from, to], up to one chunk, and the checkpoint reached. */
   private async readGap(from: Checkpoint, to: Checkpoint, lane: number, lanes: number): Promise<{ events: RecordedEvent[]; next: Checkpoint }> {
-    const read = await this.options.eventStore.readLane(from, to, { lane, lanes }, { types: this.wantedTypes, streamTypes: this.wantedStreams }, this.chunk, { raw: true });
+    const read = await this.options.eventStore.readLane(from, to, { lane, lanes }, { types: this.wantedTypes, streamTypes: this.wantedStreams }, this.chunk);
     const next = read.length < this.chunk ? to : checkpointOf(read[read.length - 1]!);
-    return { events: read.map((e) => ({ ...e, ...this.options.upcast(e) })), next };
+    return { events: read, next };
   }
 
   /**

@@ -2,15 +2,16 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type pg from "pg";
 import { CommandBus, type CommandEnvelope } from "@coop/command-bus";
-import { eventsAppendedChannel } from "@coop/config";
+import { eventsAppendedChannel, loadConfig } from "@coop/config";
 import { createPool } from "@coop/database";
 import { createTestDatabase, type TestDatabase } from "@coop/database/testing";
-import { aggregates, upcastEvent } from "@coop/domain";
-import { CommandStore, EventStore, compareCheckpoints, type Checkpoint } from "@coop/event-store";
+import { aggregates } from "@coop/domain";
+import { CommandStore, compareCheckpoints, type Checkpoint, type EventStore } from "@coop/event-store";
 import { projections } from "../projections/projections";
 import { projectionCheckpoint, readLanes, readProjections, readPublisher, type LaneRow, type ProjectionRow } from "../runtime/checkpoints";
 import { readWorkers } from "../runtime/heartbeat";
 import { leaseHolder, PUBLISHER_LEASE } from "../runtime/lease";
+import { announceForgottenKey, personalDataEventStore } from "../runtime/personal-data";
 import { deleteKeysWithPrefix } from "../runtime/redis";
 import type { AnyCommand } from "./feature";
 import { TEST_USER } from "./features/comments.feature";
@@ -41,19 +42,24 @@ export class TestStack {
     readonly redis: Redis,
   ) {}
 
-  static async create(name: string): Promise<TestStack> {
+  static async create(name: string, options: { snapshotEvery?: number } = {}): Promise<TestStack> {
     const db = await createTestDatabase(`coop_test_worker_${name}`);
     const prefix = `coop-test-${name.replace(/_/g, "-")}-${randomBytes(4).toString("hex")}`;
     // pool.end() resolves before the sockets close, so the forced DROP DATABASE at the end may
     // still terminate idle clients: expected then, and not worth a line on stderr.
     const pool = createPool(db.url, { max: 12, application_name: "worker-test", onError: () => undefined });
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const eventStore = new EventStore(pool, { upcast: upcastEvent });
+    // The gateway's write side: personal fields sealed with the workers' secret (the test one), and
+    // a forgotten family announced to the workers as the gateway does.
+    const eventStore = personalDataEventStore(pool, loadConfig({ NODE_ENV: "test" }), {
+      onForgotten: (stream) => announceForgottenKey(redis, prefix, stream, () => undefined),
+    });
     const channel = eventsAppendedChannel(prefix);
     const bus = new CommandBus({
       eventStore,
       commandStore: new CommandStore(pool),
       aggregates,
+      snapshotEvery: options.snapshotEvery,
       // Nudge the publisher after every commit, as the gateway does.
       onAppended: (receipt) => void redis.publish(channel, receipt.position).catch(() => undefined),
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { familyAggregate, type FamilyCommand } from "./family.aggregate";
-import { cmd, CONTEXT, enrolled, ev, FAMILY_ID, given } from "./family.test-kit";
+import { cmd, CONTEXT, enrolled, ev, FAMILY_ID, fold, given, rejectsField } from "./family.test-kit";
 
 describe("familyAggregate", () => {
   it("describes the Family stream", () => {
@@ -16,9 +16,10 @@ describe("familyAggregate", () => {
       CoordinatorAssigned: 1,
       FamilyWithdrawn: 1,
       CommentAdded: 1,
+      FamilyForgotten: 1,
     });
     expect([...familyAggregate.commandTypes].sort()).toEqual(
-      ["AddChild", "AddComment", "AssessRisk", "AssignCoordinator", "EnrollFamily", "RecordContact", "RecordPayment", "UpdateEngagementScore", "WithdrawFamily"],
+      ["AddChild", "AddComment", "AssessRisk", "AssignCoordinator", "EnrollFamily", "ForgetFamily", "RecordContact", "RecordPayment", "UpdateEngagementScore", "WithdrawFamily"],
     );
   });
 
@@ -48,6 +49,17 @@ describe("familyAggregate", () => {
     expect(familyAggregate.personalData("RiskAssessed")).toEqual(["factors"]);
     expect(familyAggregate.personalData("EngagementScoreUpdated")).toEqual(["factors"]);
     expect(familyAggregate.personalData("PaymentReceived")).toEqual([]);
+    expect(familyAggregate.personalData("FamilyForgotten")).toEqual([]);
+    expect(familyAggregate.personalData("CommentAdded")).toEqual(["body"]);
+  });
+
+  it("says where personal data sat in older schema versions, which are decrypted before they are upcast", () => {
+    expect(familyAggregate.personalData("FamilyEnrolled", 1)).toEqual(["familyName", "parentName", "email", "phone"]);
+    expect(familyAggregate.personalData("FamilyEnrolled", 2)).toEqual(familyAggregate.personalData("FamilyEnrolled"));
+  });
+
+  it("FamilyForgotten, alone, forgets the family (its append destroys the family's key)", () => {
+    expect(familyAggregate.eventTypes.filter((type) => familyAggregate.forgetsSubject(type))).toEqual(["FamilyForgotten"]);
   });
 
   it("refuses to fold an event of another aggregate", () => {
@@ -56,7 +68,7 @@ describe("familyAggregate", () => {
 });
 
 function allCommands(): FamilyCommand[] {
-  return [cmd.enroll(), cmd.addChild(), cmd.recordPayment(), cmd.updateEngagementScore(), cmd.assessRisk(), cmd.recordContact(), cmd.assignCoordinator(), cmd.withdraw(), cmd.addComment()];
+  return [cmd.enroll(), cmd.addChild(), cmd.recordPayment(), cmd.updateEngagementScore(), cmd.assessRisk(), cmd.recordContact(), cmd.assignCoordinator(), cmd.withdraw(), cmd.addComment(), cmd.forget()];
 }
 
 describe("familyId, on every command", () => {
@@ -88,8 +100,28 @@ describe("every command but enrolment needs an enrolled family", () => {
     for (const command of others()) given([]).when(command).thenRejects({ type: "NotFound" });
   });
 
-  it("withdrawn: refused FAMILY_WITHDRAWN", () => {
-    for (const command of others()) given([...enrolled, ev.withdrawn()]).when(command).thenRejects({ type: "Refused", reason: "FAMILY_WITHDRAWN" });
+  it("withdrawn: refused FAMILY_WITHDRAWN (forgetting aside: a withdrawn family may still be forgotten)", () => {
+    for (const command of others().filter((c) => c.type !== "ForgetFamily")) {
+      given([...enrolled, ev.withdrawn()]).when(command).thenRejects({ type: "Refused", reason: "FAMILY_WITHDRAWN" });
+    }
+    given([...enrolled, ev.withdrawn()]).when(cmd.forget()).thenEvents([ev.forgotten()]);
+  });
+
+  it("forgotten: every command, enrolment and forgetting included, is refused FAMILY_FORGOTTEN (before FAMILY_WITHDRAWN)", () => {
+    for (const history of [[...enrolled, ev.forgotten()], [...enrolled, ev.withdrawn(), ev.forgotten()]]) {
+      for (const command of allCommands()) given(history).when(command).thenRejects({ type: "Refused", reason: "FAMILY_FORGOTTEN" });
+    }
+  });
+});
+
+describe("ForgetFamily", () => {
+  it("forgets an enrolled family: its status only, nothing personal to keep", () => {
+    given(enrolled).when(cmd.forget()).thenEvents([ev.forgotten()]);
+    expect(fold([...enrolled, ev.forgotten()])).toMatchObject({ status: "Forgotten", familyId: FAMILY_ID });
+  });
+
+  it("needs only a family id", () => {
+    rejectsField(cmd.forget({ familyId: "nope" }), "familyId");
   });
 });
 

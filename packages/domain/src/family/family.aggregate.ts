@@ -6,6 +6,7 @@ import { addComment } from "./commands/add-comment.command";
 import { assessRisk } from "./commands/assess-risk.command";
 import { assignCoordinator } from "./commands/assign-coordinator.command";
 import { enrollFamily } from "./commands/enroll-family.command";
+import { forgetFamily } from "./commands/forget-family.command";
 import { recordContact } from "./commands/record-contact.command";
 import { recordPayment } from "./commands/record-payment.command";
 import { updateEngagementScore } from "./commands/update-engagement-score.command";
@@ -16,15 +17,16 @@ import { contactRecorded } from "./events/contact-recorded.event";
 import { coordinatorAssigned } from "./events/coordinator-assigned.event";
 import { engagementScoreUpdated } from "./events/engagement-score-updated.event";
 import { familyEnrolled } from "./events/family-enrolled.event";
+import { familyForgotten } from "./events/family-forgotten.event";
 import { familyWithdrawn } from "./events/family-withdrawn.event";
 import { paymentReceived } from "./events/payment-received.event";
 import { riskAssessed } from "./events/risk-assessed.event";
 import type { FamilyRefusal } from "./family.kit";
 import { initialFamilyState, isValidFamilyState, type FamilyState } from "./family.state";
 
-const commands = [enrollFamily, addChild, recordPayment, updateEngagementScore, assessRisk, recordContact, assignCoordinator, withdrawFamily, addComment];
+const commands = [enrollFamily, addChild, recordPayment, updateEngagementScore, assessRisk, recordContact, assignCoordinator, withdrawFamily, addComment, forgetFamily];
 
-const events = [familyEnrolled, childAdded, paymentReceived, engagementScoreUpdated, riskAssessed, contactRecorded, coordinatorAssigned, familyWithdrawn, commentAdded];
+const events = [familyEnrolled, childAdded, paymentReceived, engagementScoreUpdated, riskAssessed, contactRecorded, coordinatorAssigned, familyWithdrawn, commentAdded, familyForgotten];
 
 export type FamilyCommand = CommandOf<(typeof commands)[number]>;
 export type FamilyEvent = EventOf<(typeof events)[number]>;

@@ -1,5 +1,5 @@
-export type FamilyStatus = "None" | "Enrolled" | "Withdrawn";
-const STATUSES: ReadonlySet<string> = new Set<FamilyStatus>(["None", "Enrolled", "Withdrawn"]);
+export type FamilyStatus = "None" | "Enrolled" | "Withdrawn" | "Forgotten";
+const STATUSES: ReadonlySet<string> = new Set<FamilyStatus>(["None", "Enrolled", "Withdrawn", "Forgotten"]);
 
 /**
  * What decide needs, and nothing personal (CONTRACT section 8): snapshots of it are stored as they

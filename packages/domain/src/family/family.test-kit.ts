@@ -89,6 +89,7 @@ export const cmd = {
     build("AssignCoordinator", { familyId: FAMILY_ID, coordinator: "Sam Lee" }, o),
   withdraw: (o: Overrides<"WithdrawFamily"> = {}) =>
     build("WithdrawFamily", { familyId: FAMILY_ID, reason: "Moved away" }, o),
+  forget: (o: Overrides<"ForgetFamily"> = {}) => build("ForgetFamily", { familyId: FAMILY_ID }, o),
   addComment: (o: Overrides<"AddComment"> = {}) =>
     build("AddComment", { familyId: FAMILY_ID, commentId: COMMENT_ID, body: "Called about the forms" }, o),
 };
@@ -109,6 +110,7 @@ export const ev = {
     data: { amountCents, paidOn: "2024-06-10", dueOn: "2024-06-01", method: "CARD", transactionId },
   }),
   withdrawn: (reason = "Moved away"): FamilyEvent => ({ type: "FamilyWithdrawn", data: { reason } }),
+  forgotten: (): FamilyEvent => ({ type: "FamilyForgotten", data: {} }),
 };
 
 // ---------------------------------------------------------------------------------------

@@ -21,6 +21,17 @@ export interface EventDefinition<T extends string = string, D = unknown, S = unk
   readonly upcasters?: Readonly<Record<number, UpcastStep>>;
   /** The personal fields of the data: encrypted at rest, erased when the family is forgotten. */
   readonly personalData?: readonly PersonalDataPath[];
+  /**
+   * The personal fields of each older schema version whose shape differs (the stored form is
+   * decrypted before it is upcast): required for every version below `schemaVersion` when the
+   * event has upcasters and personal data.
+   */
+  readonly personalDataBefore?: Readonly<Record<number, readonly PersonalDataPath[]>>;
+  /**
+   * Appending this event forgets the stream's subject: its data key is destroyed in the same
+   * statement, so every personal field of the stream reads as erased from then on.
+   */
+  readonly forgetsSubject?: boolean;
   /** Pure: never mutates `state`. */
   evolve(state: S, data: D): S;
 }
@@ -92,8 +103,10 @@ export interface Aggregate<C extends AnyCommand = AnyCommand, E extends AnyEvent
   evolve(state: S, event: E): S;
   /** A stored event of any supported schema version, in the current shape; throws otherwise. */
   upcast(stored: StoredEventShape): E & { schemaVersion: number };
-  /** The personal fields of an event type's data (section 8), or none. */
-  personalData(eventType: string): readonly PersonalDataPath[];
+  /** The personal fields of an event type's data (section 8) at a schema version (default: the current one), or none. */
+  personalData(eventType: string, schemaVersion?: number): readonly PersonalDataPath[];
+  /** Whether appending an event of this type forgets the stream's subject (destroys its data key). */
+  forgetsSubject(eventType: string): boolean;
   /** What a validated command claims, unique in the tenant, when its events are appended. */
   claimsOf(command: C): readonly UniqueClaim<R>[];
 }
@@ -168,6 +181,12 @@ export function defineAggregate<
       if (events.get(emitted.type) !== (emitted as unknown)) problems.push(`command ${command.type} emits ${emitted.type}, which is not among its events`);
     }
   }
+  for (const event of events.values()) {
+    if (!event.upcasters || !event.personalData?.length) continue;
+    for (let version = 1; version < event.schemaVersion; version++) {
+      if (!event.personalDataBefore?.[version]) problems.push(`event ${event.type} has personal data but does not say where it sits in schema version ${version}`);
+    }
+  }
   if (problems.length > 0) throw new Error(`aggregate ${streamType} is inconsistent:\n  ${problems.join("\n  ")}`);
 
   const schemaVersions = Object.freeze(Object.fromEntries([...events.values()].map((e) => [e.type, e.schemaVersion]))) as Readonly<Record<Ev["type"], number>>;
@@ -207,7 +226,13 @@ export function defineAggregate<
       return definition.evolve(state, event.data as never);
     },
     upcast: upcaster.upcast,
-    personalData: (type: string) => events.get(type)?.personalData ?? [],
+    personalData(type: string, schemaVersion?: number) {
+      const event = events.get(type);
+      if (!event) return [];
+      if (schemaVersion === undefined || schemaVersion >= event.schemaVersion) return event.personalData ?? [];
+      return event.personalDataBefore?.[schemaVersion] ?? event.personalData ?? [];
+    },
+    forgetsSubject: (type: string) => events.get(type)?.forgetsSubject === true,
     claimsOf: (command: Cmd) => commandOf(command.type).claims?.(command.payload) ?? [],
   });
 }

@@ -1,5 +1,6 @@
 // Comments in the worker's test kit: comments sprinkled over the families' streams (some land
-// after a withdrawal and are refused, by the family's rules), and the rows family-comments must hold.
+// after a withdrawal or a forgetting and are refused, by the family's rules), and the rows
+// family-comments must hold (erased bodies for forgotten families).
 import type { AnyCommand, ExpectedTable, FeatureModel, StreamPlan, TestFeature, WorkloadOptions } from "../feature";
 import type { Random } from "../random";
 
@@ -27,6 +28,12 @@ class CommentsModel implements FeatureModel {
   }
 
   accept(tenantId: string, command: AnyCommand): void {
+    if (command.type === "ForgetFamily") {
+      // A forgotten family's comments keep their author and time, not their words.
+      const familyId = (command.payload as { familyId: string }).familyId.toLowerCase();
+      for (const row of this.rows) if (row.tenant_id === tenantId && row.family_id === familyId) row.body = "(erased)";
+      return;
+    }
     if (command.type !== "AddComment") return;
     const p = command.payload as { familyId: string; commentId: string; body: string };
     this.rows.push({ tenant_id: tenantId, family_id: p.familyId, comment_id: p.commentId, body: p.body.trim(), author: TEST_USER });

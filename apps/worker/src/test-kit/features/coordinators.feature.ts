@@ -79,7 +79,7 @@ class CoordinatorsModel implements FeatureModel {
     const row = this.assignments.get(key);
     if (command.type === "EnrollFamily") this.assignments.set(key, { tenant_id: tenantId, family_id: p.familyId, coordinator: null, enrolled: true, version });
     else if (command.type === "AssignCoordinator") Object.assign(row!, { coordinator: p.coordinator.trim(), version });
-    else if (command.type === "WithdrawFamily") Object.assign(row!, { enrolled: false, version });
+    else if (command.type === "WithdrawFamily" || command.type === "ForgetFamily") Object.assign(row!, { enrolled: false, version });
   }
 
   tables(): Record<string, ExpectedTable> {

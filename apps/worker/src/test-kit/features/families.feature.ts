@@ -1,5 +1,5 @@
 // The family feature in the worker's test kit: random enrollments, children, payments, scores,
-// contacts, coordinators and withdrawals, and an independent model of family-detail, at-risk and
+// contacts, coordinators, withdrawals and a few forgettings, and an independent model of family-detail, at-risk and
 // payment-analytics, written from CONTRACT section 3 on purpose without any projection code.
 import type { FamilyCommand, PaymentMethod } from "@coop/domain";
 import type { AnyCommand, ExpectedTable, FeatureModel, StreamPlan, TestFeature, Verdict, WorkloadOptions } from "../feature";
@@ -9,7 +9,7 @@ export interface ExpectedFamilyView {
   tenant_id: string;
   family_id: string;
   family_name: string;
-  status: "ENROLLED" | "WITHDRAWN";
+  status: "ENROLLED" | "WITHDRAWN" | "FORGOTTEN";
   enrollment_date: string;
   parent_name: string;
   email: string;
@@ -103,6 +103,7 @@ interface Family {
   email: string;
   phone: string | null;
   withdrawn: boolean;
+  forgotten: boolean;
   children: { name: string; birthDate: string }[];
   payments: Payment[];
   engagement: number;
@@ -133,7 +134,7 @@ const GIVEN = ["Ana", "Ben", "Chidi", "Dara", "Eli", "Fatima", "Gus", "Hana", "I
 /**
  * A random, valid mix of commands over N families: enrollments, children, payments (some late,
  * some reusing a transaction id), engagement, risk, contacts, coordinators, a few withdrawals
- * (after which commands are refused) and a few repeated enrollments (refused too).
+ * and forgettings (after which commands are refused) and a few repeated enrollments (refused too).
  */
 function planFamilies(workload: { plans: StreamPlan[]; tenants: readonly string[] }, options: WorkloadOptions, rnd: Random): void {
   const tenants = workload.tenants;
@@ -212,8 +213,10 @@ function planFamilies(workload: { plans: StreamPlan[]; tenants: readonly string[
       };
     } else if (roll < 0.985) {
       command = { type: "AssignCoordinator", payload: { familyId, coordinator: `coordinator-${rnd.int(1, 12)}` } };
-    } else if (roll < 0.995) {
+    } else if (roll < 0.992) {
       command = { type: "WithdrawFamily", payload: { familyId, reason: "moved away" } };
+    } else if (roll < 0.996) {
+      command = { type: "ForgetFamily", payload: { familyId } };
     } else {
       const enroll = f.commands[0]!;
       command = enroll; // enrolling again: refused with ALREADY_ENROLLED
@@ -235,8 +238,10 @@ class FamiliesModel implements FeatureModel {
     if (typeof anyCommand.payload.familyId !== "string") return null;
     const command = anyCommand as unknown as FamilyCommand;
     const f = this.families.get(`${tenantId}/${command.payload.familyId}`);
+    if (f?.forgotten) return { accepted: false, reason: "FAMILY_FORGOTTEN" }; // before anything else, enrolment included
     if (command.type === "EnrollFamily") return f ? { accepted: false, reason: "ALREADY_ENROLLED" } : { accepted: true };
     if (!f) return { accepted: false, reason: "NOT_FOUND" };
+    if (command.type === "ForgetFamily") return { accepted: true }; // withdrawn or not
     if (f.withdrawn) return { accepted: false, reason: "FAMILY_WITHDRAWN" };
     if (command.type === "RecordPayment" && f.payments.some((p) => p.transactionId === command.payload.transactionId)) {
       return { accepted: false, reason: "DUPLICATE_TRANSACTION" };
@@ -260,6 +265,7 @@ class FamiliesModel implements FeatureModel {
         email: p.email,
         phone: p.phone,
         withdrawn: false,
+        forgotten: false,
         children: [],
         payments: [],
         engagement: 0,
@@ -297,6 +303,9 @@ class FamiliesModel implements FeatureModel {
       case "WithdrawFamily":
         f.withdrawn = true;
         break;
+      case "ForgetFamily":
+        f.forgotten = true;
+        break;
     }
   }
 
@@ -323,7 +332,7 @@ class FamiliesModel implements FeatureModel {
   private familyViews(): ExpectedFamilyView[] {
     return [...this.families.values()].map((f) => {
       const late = f.payments.filter((p) => p.dueOn !== null && p.paidOn > p.dueOn);
-      return {
+      const row = {
         tenant_id: f.tenantId,
         family_id: f.familyId,
         family_name: f.name,
@@ -349,13 +358,29 @@ class FamiliesModel implements FeatureModel {
         last_contact_date: maxOf(f.contacts),
         search_text: [f.name, ...f.children.map((c) => c.name)].join("\n"),
         version: f.events,
-      };
+      } satisfies ExpectedFamilyView;
+      if (!f.forgotten) return row;
+      // CONTRACT section 8: nothing personal left; totals, scores and the children's count kept.
+      const erased = "(erased)";
+      return {
+        ...row,
+        family_name: erased,
+        status: "FORGOTTEN",
+        parent_name: erased,
+        email: erased,
+        phone: null,
+        guardians: [{ name: erased, email: erased, phone: null }],
+        children: [],
+        oldest_child_birth_date: null,
+        risk_factors: null,
+        search_text: "",
+      } satisfies ExpectedFamilyView;
     });
   }
 
   private atRisk(): ExpectedAtRisk[] {
     return [...this.families.values()]
-      .filter((f) => !f.withdrawn)
+      .filter((f) => !f.withdrawn && !f.forgotten)
       .map((f) => ({
         tenant_id: f.tenantId,
         family_id: f.familyId,

@@ -1,7 +1,7 @@
 import { emit, refuse } from "../../shared/aggregate";
 import { calendarDate, email, invalid, phone, requireCalendarDate, trimmedText, uuid } from "../../shared/validation";
 import { familyEnrolled } from "../events/family-enrolled.event";
-import { familyCommand } from "../family.kit";
+import { familyCommand, forgottenFamily } from "../family.kit";
 
 export interface EnrollFamilyPayload {
   familyId: string;
@@ -49,8 +49,9 @@ export const enrollFamily = familyCommand({
       },
     };
   },
-  // Enrolling an existing family, withdrawn or not, is refused.
+  // Enrolling an existing family, withdrawn or not, is refused; a forgotten one says so first.
   decide(p, state) {
+    if (state.status === "Forgotten") return forgottenFamily(p.familyId);
     if (state.status !== "None") return refuse("ALREADY_ENROLLED", `Family ${p.familyId} is already enrolled`);
     return emit(familyEnrolled, {
       familyId: p.familyId,

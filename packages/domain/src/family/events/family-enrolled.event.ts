@@ -45,6 +45,7 @@ export const familyEnrolled = familyEvent({
   schemaVersion: 2, // v2: one parent became a list of guardians
   upcasters: { 1: familyEnrolledV1ToV2 },
   personalData: ["familyName", "guardians[].name", "guardians[].email", "guardians[].phone"],
+  personalDataBefore: { 1: ["familyName", "parentName", "email", "phone"] },
   evolve(state, data: FamilyEnrolledData) {
     const next = copyFamilyState(state);
     next.status = "Enrolled";

@@ -1,0 +1,154 @@
+// Reaching the personal fields of an event's data by the paths its definition declares
+// (`familyName`, `guardians[].name`): pure copy-on-write helpers for whoever encrypts, decrypts or
+// erases them. The domain never sees anything but plain values.
+import type { PersonalDataPath } from "./aggregate";
+
+/** What a personal text reads as once its family's key is gone (CONTRACT section 8). */
+export const ERASED = "(erased)";
+
+/** An erased personal value: `(erased)` where the value was text, null where it was anything else. */
+export function erasedValue(value: unknown): string | null {
+  return typeof value === "string" ? ERASED : null;
+}
+
+type Segment = { key: string; each: boolean };
+
+const compiled = new Map<string, Segment[]>();
+
+function segmentsOf(path: PersonalDataPath): Segment[] {
+  let segments = compiled.get(path);
+  if (!segments) {
+    segments = path.split(".").map((part) => (part.endsWith("[]") ? { key: part.slice(0, -2), each: true } : { key: part, each: false }));
+    if (segments.some((s) => s.key === "")) throw new Error(`personal data path "${path}" has an empty name`);
+    compiled.set(path, segments);
+  }
+  return segments;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Replaces the values under `segments`, copying only the objects and arrays on the way. */
+function mapAt(value: unknown, segments: readonly Segment[], at: number, replace: (value: unknown) => unknown): unknown {
+  if (!isRecord(value)) return value; // the path does not exist in this data: nothing personal here
+  const { key, each } = segments[at]!;
+  if (!Object.hasOwn(value, key)) return value;
+  const inner = value[key];
+  const last = at === segments.length - 1;
+  let next: unknown;
+  if (each) {
+    if (!Array.isArray(inner)) return value;
+    let changed = false;
+    const items = inner.map((item: unknown) => {
+      const mapped = last ? mapLeaf(item, replace) : mapAt(item, segments, at + 1, replace);
+      if (mapped !== item) changed = true;
+      return mapped;
+    });
+    next = changed ? items : inner;
+  } else {
+    next = last ? mapLeaf(inner, replace) : mapAt(inner, segments, at + 1, replace);
+  }
+  return next === inner ? value : { ...value, [key]: next };
+}
+
+function mapLeaf(value: unknown, replace: (value: unknown) => unknown): unknown {
+  // Absent and null hold nothing personal (a phone not given): they stay as they are.
+  return value === null || value === undefined ? value : replace(value);
+}
+
+/**
+ * `data` with every value found at `paths` replaced by `replace(value)`; values that are null or
+ * missing are left alone. Never mutates `data`: what changes is copied, the rest shared (so data
+ * without personal values comes back as the same object).
+ */
+export function mapPersonalData(data: unknown, paths: readonly PersonalDataPath[], replace: (value: unknown) => unknown): unknown {
+  let result = data;
+  for (const path of paths) result = mapAt(result, segmentsOf(path), 0, replace);
+  return result;
+}
+
+/** Calls `visit` with every non-null value found at `paths` (for scans: is anything still plaintext?). */
+export function forEachPersonalValue(data: unknown, paths: readonly PersonalDataPath[], visit: (value: unknown) => void): void {
+  for (const path of paths) {
+    mapAt(data, segmentsOf(path), 0, (value) => {
+      visit(value);
+      return value;
+    });
+  }
+}
+
+/**
+ * Like `mapPersonalData`, but each value for which `prepare` gives a function is replaced by a
+ * property that calls it on first read (once): a consumer that never reads a personal field (an
+ * aggregate folding its state) never pays for it. Values inside arrays are replaced at once.
+ */
+export function mapPersonalDataLazily(data: unknown, paths: readonly PersonalDataPath[], prepare: (value: unknown) => (() => unknown) | null): unknown {
+  const fresh = new WeakSet<object>();
+  let result = data;
+  for (const path of paths) result = lazyAt(result, segmentsOf(path), 0, prepare, fresh);
+  return result;
+}
+
+function ownCopy<T extends object>(value: T, fresh: WeakSet<object>): T {
+  if (fresh.has(value)) return value; // made by this call: ours to change
+  const copy = (Array.isArray(value) ? [...value] : { ...value }) as T;
+  fresh.add(copy);
+  return copy;
+}
+
+function defineLazy(target: Record<string, unknown>, key: string, compute: () => unknown): void {
+  let done = false;
+  let cached: unknown;
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!done) {
+        cached = compute();
+        done = true;
+      }
+      return cached;
+    },
+    set(value: unknown) {
+      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+}
+
+function lazyAt(value: unknown, segments: readonly Segment[], at: number, prepare: (value: unknown) => (() => unknown) | null, fresh: WeakSet<object>): unknown {
+  if (!isRecord(value)) return value;
+  const { key, each } = segments[at]!;
+  if (!Object.hasOwn(value, key)) return value;
+  const last = at === segments.length - 1;
+  if (last && !each) {
+    const inner = value[key];
+    if (inner === null || inner === undefined) return value;
+    const compute = prepare(inner);
+    if (!compute) return value;
+    const target = ownCopy(value, fresh);
+    defineLazy(target, key, compute);
+    return target;
+  }
+  const inner = value[key];
+  let next: unknown = inner;
+  if (each) {
+    if (!Array.isArray(inner)) return value;
+    let items: unknown[] = inner;
+    for (let i = 0; i < inner.length; i++) {
+      const item: unknown = inner[i];
+      let mapped: unknown = item;
+      if (!last) mapped = lazyAt(item, segments, at + 1, prepare, fresh);
+      else if (item !== null && item !== undefined) mapped = prepare(item)?.() ?? item;
+      if (mapped !== item) {
+        if (items === inner) items = ownCopy(inner, fresh);
+        items[i] = mapped;
+      }
+    }
+    next = items;
+  } else {
+    next = lazyAt(inner, segments, at + 1, prepare, fresh);
+  }
+  if (next === inner) return value;
+  const target = ownCopy(value, fresh);
+  target[key] = next;
+  return target;
+}

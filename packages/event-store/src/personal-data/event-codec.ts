@@ -1,0 +1,148 @@
+// Where personal data is sealed and opened: the event store seals an event's personal fields
+// (the paths its definition declares) just before appending, and opens them wherever events are
+// read, before upcasting (each value decrypted when first read, with the key at hand then), so that deciders, projections and the audit trail see plain values and
+// know nothing of keys. A stream whose key is gone reads as erased, never as an error; a value
+// stored before encryption existed (plaintext) passes through as it is.
+import { erasedValue, forEachPersonalValue, mapPersonalData, mapPersonalDataLazily } from "@coop/domain";
+import type { NewEvent, StreamRef, Upcast } from "../types";
+import type { DataKeyEntry, DataKeyStore, StreamKeyRef } from "./data-key-store";
+import { streamAad } from "./data-key-store";
+import { isSealed, openValue, sealedKind, sealValue } from "./field-cipher";
+
+/** What the codec needs to know of the domain (`personalDataRules` of @coop/domain). */
+export interface PersonalDataRules {
+  /** The personal fields of an event type's data at a schema version. */
+  personalData(eventType: string, schemaVersion?: number): readonly string[];
+  /** Whether appending an event of this type forgets the stream's subject (destroys its key). */
+  forgetsSubject(eventType: string): boolean;
+  upcast: Upcast;
+}
+
+/** A stored event as the codec opens it. */
+export interface StoredForm {
+  tenantId: string;
+  streamId: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+}
+
+export interface OpenedEvent {
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+}
+
+/** Events ready to append, and what the append statement must do about the stream's key. */
+export interface SealedAppend {
+  events: NewEvent[];
+  /** A key made for this stream, to be stored in the same statement as the events. */
+  newKey: { keyId: string; wrapped: Buffer } | null;
+  /** The events forget the stream: the statement destroys its key and deletes its snapshots. */
+  forgets: boolean;
+  /** To be called once the append committed. */
+  committed(): void;
+}
+
+/** What a sealed value reads as without its key: the kind it was sealed from tells which. */
+function erasedSealed(sealed: string): string | null {
+  return sealedKind(sealed) === "s" ? erasedValue("") : null;
+}
+
+export class EventCodec {
+  constructor(
+    readonly rules: PersonalDataRules,
+    readonly keys: DataKeyStore,
+  ) {}
+
+  /**
+   * The events with every personal value sealed with the stream's key: the cached one, else the
+   * stored one (one query), else a new one for a stream that has none. Events that forget the
+   * stream carry no personal value (any they had is written erased), and need no key.
+   */
+  async seal(stream: StreamRef, expectedVersion: number, events: readonly NewEvent[]): Promise<SealedAppend> {
+    const forgets = events.some((e) => this.rules.forgetsSubject(e.type));
+    const afterCommit = () => {
+      if (forgets) this.keys.forgotten(stream.tenantId, stream.streamId);
+    };
+    if (!events.some((e) => this.hasPersonalValue(e))) return { events: [...events], newKey: null, forgets, committed: afterCommit };
+
+    let entry: DataKeyEntry | undefined = this.keys.cached(stream.tenantId, stream.streamId);
+    if (!entry && expectedVersion > 0 && !forgets) entry = (await this.keys.entries([stream])).get(streamAad(stream.tenantId, stream.streamId));
+    let fresh: ReturnType<DataKeyStore["newKey"]> | null = null;
+    if (!entry && !forgets) {
+      // A new stream, or one written before encryption existed: its key is stored with these events.
+      fresh = this.keys.newKey(stream.tenantId, stream.streamId);
+      entry = fresh.entry;
+    }
+    const seal: (value: unknown) => unknown = entry && "key" in entry && !forgets ? (v) => sealValue(entry.key, entry.aad, v) : erasedValue;
+    return {
+      events: events.map((e) => {
+        const paths = this.rules.personalData(e.type, e.schemaVersion);
+        return paths.length === 0 ? e : { ...e, data: mapPersonalData(e.data, paths, (v) => (isSealed(v) ? v : seal(v))) };
+      }),
+      newKey: fresh ? fresh.row : null,
+      forgets,
+      committed() {
+        fresh?.keep();
+        afterCommit();
+      },
+    };
+  }
+
+  /**
+   * Stored events with their personal values opened (or erased when the stream's key is gone),
+   * brought to their current shape unless `shape` is "stored" (the audit trail). The keys of the
+   * streams involved that are not cached are read in one query for the whole batch.
+   */
+  async open(events: readonly StoredForm[], shape: "current" | "stored" = "current"): Promise<OpenedEvent[]> {
+    const needed = new Map<string, StreamKeyRef>();
+    for (const e of events) {
+      const paths = this.rules.personalData(e.type, e.schemaVersion);
+      if (paths.length === 0) continue;
+      const id = streamAad(e.tenantId, e.streamId);
+      if (!needed.has(id) && this.anySealed(e.data, paths)) needed.set(id, { tenantId: e.tenantId, streamId: e.streamId });
+    }
+    const entries = needed.size > 0 ? await this.keys.entries([...needed.values()]) : new Map<string, DataKeyEntry>();
+    return events.map((e) => this.openOne(e, shape, entries));
+  }
+
+  /** One event, with the keys at hand (an unknown stream's sealed values read as erased). */
+  private openOne(e: StoredForm, shape: "current" | "stored", entries: ReadonlyMap<string, DataKeyEntry>): OpenedEvent {
+    const paths = this.rules.personalData(e.type, e.schemaVersion);
+    let data = e.data;
+    if (paths.length > 0) {
+      const entry = entries.get(streamAad(e.tenantId, e.streamId));
+      // Opened on first read: an aggregate that folds a long stream never reads a personal field.
+      data = mapPersonalDataLazily(e.data, paths, (value) => {
+        if (!isSealed(value)) return null; // plaintext written before encryption: as it is
+        if (!entry || !("key" in entry)) return () => erasedSealed(value);
+        return () => {
+          try {
+            return openValue(entry.key, entry.aad, value);
+          } catch {
+            // Not sealed with this stream's key (altered, or plaintext that merely looks sealed): shown erased, never thrown.
+            return erasedSealed(value);
+          }
+        };
+      });
+    }
+    return shape === "current" ? this.rules.upcast({ type: e.type, schemaVersion: e.schemaVersion, data }) : { type: e.type, schemaVersion: e.schemaVersion, data };
+  }
+
+  private hasPersonalValue(e: NewEvent): boolean {
+    const paths = this.rules.personalData(e.type, e.schemaVersion);
+    if (paths.length === 0) return false;
+    let found = false;
+    forEachPersonalValue(e.data, paths, () => (found = true));
+    return found;
+  }
+
+  private anySealed(data: unknown, paths: readonly string[]): boolean {
+    let found = false;
+    forEachPersonalValue(data, paths, (value) => {
+      if (isSealed(value)) found = true;
+    });
+    return found;
+  }
+}

@@ -42,6 +42,8 @@ export interface WorkerConfig extends Config {
   poolSize: number | null;
   /** COOP_FAULT_INJECTION, parsed: for tests only, never set in production. */
   faults: FaultRule[];
+  /** COOP_APPLY_AUDIT (TEST ONLY): a table in which projections record what they applied. */
+  applyAuditTable: string | null;
 }
 
 /**
@@ -92,5 +94,6 @@ export function loadWorkerConfig(env: Env = process.env, options: LoadConfigOpti
     rebuildChunk: wholeNumberFromEnv(env, "WORKER_REBUILD_CHUNK", REBUILD_CHUNK, 1, 100_000),
     poolSize: env.WORKER_DB_POOL?.trim() ? wholeNumberFromEnv(env, "WORKER_DB_POOL", 0, 4, 200) : null,
     faults: parseFaults(env.COOP_FAULT_INJECTION),
+    applyAuditTable: env.COOP_APPLY_AUDIT?.trim() || null,
   };
 }

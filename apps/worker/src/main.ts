@@ -17,6 +17,7 @@ import { Publisher } from "./publisher/publisher";
 import { Announcer } from "./runtime/announcer";
 import { AutoRebuilder } from "./runtime/auto-rebuild";
 import { ensureProjectionRows } from "./runtime/checkpoints";
+import { withApplyAudit } from "./runtime/apply-audit";
 import { withInjectedFaults } from "./runtime/fault-injection";
 import { Heartbeat } from "./runtime/heartbeat";
 import { followForgottenKeys, personalDataEventStore } from "./runtime/personal-data";
@@ -37,7 +38,12 @@ async function main(): Promise<void> {
   const projections = selected(config, registered);
   if (config.dataKeySecretIsDefault) logger.warn(`DATA_KEY_SECRET is not set: using the development secret (allowed under NODE_ENV=${config.nodeEnv} only).`);
   if (config.faults.length > 0) logger.warn({ faults: config.faults }, "COOP_FAULT_INJECTION is set: projections will fail on purpose (test only)");
-  const applied = config.faults.length > 0 ? projections.map((p) => withInjectedFaults(p, config.faults)) : projections;
+  let applied = config.faults.length > 0 ? projections.map((p) => withInjectedFaults(p, config.faults)) : projections;
+  if (config.applyAuditTable) {
+    logger.warn({ table: config.applyAuditTable }, "COOP_APPLY_AUDIT is set: projections record what they apply (test only)");
+    const table = config.applyAuditTable;
+    applied = applied.map((p) => withApplyAudit(p, table));
+  }
 
   const workerId = `coop-worker:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const pool = createPool(config.databaseUrl, {

@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
 import type pg from "pg";
-import type { EventStore } from "@coop/event-store";
+import { START, type EventStore } from "@coop/event-store";
 import { projections } from "../projections/projections";
 import { ident } from "../projections/sql";
-import { tablesOf } from "../projections/types";
+import { tablesOf, wants } from "../projections/types";
 import { buildShadow, dropShadow } from "../runtime/rebuild";
 import type { ExpectedModel } from "./model";
 
@@ -111,4 +111,47 @@ export async function verifyReadModels(pool: pg.Pool, eventStore: EventStore, mo
         `compared with the model again: ${again.length} problems):\n  ${problems.slice(0, 20).join("\n  ")}`,
     );
   }
+}
+
+/**
+ * With COOP_APPLY_AUDIT: per projection and stream, the events that took effect (committed) were
+ * each of the events it wants exactly once, in stream order. Returns the problems found.
+ */
+export async function compareAppliedWithLog(pool: pg.Pool, eventStore: EventStore, auditTable: string): Promise<string[]> {
+  const problems: string[] = [];
+  const { rows } = await pool.query<{ projection: string; tenant_id: string; stream_id: string; versions: number[] }>(
+    `SELECT projection, tenant_id, stream_id, array_agg(stream_version ORDER BY seq) AS versions FROM ${ident(auditTable)} GROUP BY 1, 2, 3`,
+  );
+  const applied = new Map<string, number[]>();
+  for (const row of rows) {
+    applied.set(`${row.projection} ${row.tenant_id}/${row.stream_id}`, row.versions);
+    for (let i = 1; i < row.versions.length; i++) {
+      if (row.versions[i]! <= row.versions[i - 1]!) {
+        problems.push(`${row.projection} ${row.tenant_id}/${row.stream_id}: took effect out of order or twice: versions ${row.versions.join(", ")}`);
+        break;
+      }
+    }
+  }
+  // Every event a projection wants, from the log itself.
+  const wanted = new Map<string, number[]>();
+  let after = START;
+  for (;;) {
+    const events = await eventStore.readAll(after, 5_000, { raw: true });
+    if (events.length === 0) break;
+    for (const e of events) {
+      for (const p of projections) {
+        if (!wants(p, e)) continue;
+        const key = `${p.name} ${e.tenantId}/${e.streamId}`;
+        wanted.set(key, [...(wanted.get(key) ?? []), e.streamVersion]);
+      }
+    }
+    const last = events[events.length - 1]!;
+    after = { transactionId: last.transactionId, position: last.position };
+  }
+  for (const [key, versions] of wanted) {
+    const got = applied.get(key) ?? [];
+    if (!isDeepStrictEqual(got, versions)) problems.push(`${key}: wanted versions ${versions.join(", ")}, took effect ${got.join(", ") || "none"}`);
+  }
+  for (const key of applied.keys()) if (!wanted.has(key)) problems.push(`${key}: took effect but wants nothing of it`);
+  return problems;
 }

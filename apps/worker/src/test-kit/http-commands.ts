@@ -9,20 +9,10 @@ import type { AnyCommand, Workload } from "./feature";
 import type { ExpectedModel } from "./model";
 import { Random } from "./random";
 
-/** Each command type as the GraphQL mutation that sends it. */
-const MUTATIONS: Record<string, [field: string, input: string]> = {
-  EnrollFamily: ["enrollFamily", "EnrollFamilyInput"],
-  AddChild: ["addChild", "AddChildInput"],
-  RecordPayment: ["recordPayment", "RecordPaymentInput"],
-  UpdateEngagementScore: ["updateEngagementScore", "UpdateEngagementScoreInput"],
-  AssessRisk: ["assessRisk", "AssessRiskInput"],
-  RecordContact: ["recordContact", "RecordContactInput"],
-  AssignCoordinator: ["assignCoordinator", "AssignCoordinatorInput"],
-  WithdrawFamily: ["withdrawFamily", "WithdrawFamilyInput"],
-  AddComment: ["addComment", "AddCommentInput"],
-  RegisterCoordinator: ["registerCoordinator", "RegisterCoordinatorInput"],
-  SetCaseloadLimit: ["setCaseloadLimit", "SetCaseloadLimitInput"],
-};
+/** Each command type's mutation: `RecordPayment` is `recordPayment(input: RecordPaymentInput!)`. */
+function mutationOf(commandType: string): [field: string, input: string] {
+  return [commandType[0]!.toLowerCase() + commandType.slice(1), `${commandType}Input`];
+}
 
 export type Answer = { definite: true; accepted: boolean; reason?: string } | { definite: false; why: string };
 
@@ -59,9 +49,7 @@ export class HttpCommands {
 
   /** One attempt. */
   async send(tenantId: string, command: AnyCommand, commandId: string): Promise<Answer> {
-    const mutation = MUTATIONS[command.type];
-    if (!mutation) throw new Error(`no mutation for ${command.type}`);
-    const [field, inputType] = mutation;
+    const [field, inputType] = mutationOf(command.type);
     const { commentId: _derived, ...payload } = command.payload as Record<string, unknown>;
     const body = JSON.stringify({ query: `mutation($input: ${inputType}!) { ${field}(input: $input) { commandId version } }`, variables: { input: { ...payload, commandId } } });
     let response: Response;

@@ -13,6 +13,7 @@ export interface WorkerEnv {
   QUEUE_PREFIX: string;
   LOG_LEVEL?: string;
   COOP_FAULT_INJECTION?: string;
+  COOP_APPLY_AUDIT?: string;
   WORKER_JOB_LOCK_MS?: string;
   WORKER_REBUILD_CHUNK?: string;
   WORKER_LEASE_MS?: string;

@@ -168,6 +168,10 @@ export async function startWorker(env: NodeJS.ProcessEnv): Promise<WorkerProcess
     env: { ...env, LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // A test run that ends without its afterAll (a hook timeout, Ctrl-C) must not leave it running.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   let output = "";
   let exited: number | null | undefined;
   child.stdout!.on("data", (chunk: Buffer) => {

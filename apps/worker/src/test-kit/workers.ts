@@ -55,6 +55,11 @@ export class WorkerProcess {
     };
     if (!env.COOP_FAULT_INJECTION) delete childEnv.COOP_FAULT_INJECTION;
     this.child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    // A test run that ends without its afterAll (a hook timeout, Ctrl-C) must not leave it running.
+    const child = this.child;
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    child.once("exit", () => process.off("exit", killOnExit));
     const collect = (chunk: Buffer) => {
       const text = chunk.toString("utf8");
       // Debugging aid: WORKER_TEST_LOG_DIR=/tmp/x keeps every worker's full output.

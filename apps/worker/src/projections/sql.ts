@@ -18,6 +18,22 @@ export const FAMILY_KEY: readonly Column[] = [
   { name: "family_id", type: "uuid" },
 ];
 
+const statementNames = new Map<string, string>();
+
+/**
+ * A read-model statement as a named prepared statement: each connection parses and plans it once,
+ * then only binds and executes it (the texts are few: one per table and shape, whatever the rows).
+ * After a rebuild's swap PostgreSQL re-resolves the table names by itself.
+ */
+export function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `rm_${statementNames.size.toString(36)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
 /** Row-major values to one array per column, as unnest() wants them. */
 function toColumns(columns: readonly Column[], rows: readonly (readonly unknown[])[]): unknown[][] {
   const arrays = columns.map(() => new Array<unknown>(rows.length));
@@ -54,7 +70,7 @@ export async function upsertRows(
     `SELECT * FROM ${unnestSource(columns)} ` +
     `ON CONFLICT (${conflict.map(ident).join(", ")}) ` +
     (assignments.length ? `DO UPDATE SET ${assignments.join(", ")}` : "DO NOTHING");
-  await client.query(text, toColumns(columns, rows));
+  await client.query(prepared(text, toColumns(columns, rows)));
 }
 
 /** EXCLUDED.col for every non-key column: the row is replaced as a whole. */
@@ -76,7 +92,7 @@ export async function insertNewRows<R extends pg.QueryResultRow>(
     `INSERT INTO ${ident(table)} (${columns.map((c) => ident(c.name)).join(", ")}) ` +
     `SELECT * FROM ${unnestSource(columns)} ON CONFLICT DO NOTHING ` +
     `RETURNING ${returning}`;
-  const result = await client.query<R>(text, toColumns(columns, rows));
+  const result = await client.query<R>(prepared(text, toColumns(columns, rows)));
   return result.rows;
 }
 
@@ -91,7 +107,7 @@ export async function selectByKeys<R extends pg.QueryResultRow>(
   if (keys.length === 0) return [];
   const keyList = keyColumns.map((c) => ident(c.name)).join(", ");
   const text = `SELECT ${selectList} FROM ${ident(table)} WHERE (${keyList}) IN (SELECT * FROM ${unnestSource(keyColumns)})`;
-  const result = await client.query<R>(text, toColumns(keyColumns, keys));
+  const result = await client.query<R>(prepared(text, toColumns(keyColumns, keys)));
   return result.rows;
 }
 
@@ -104,8 +120,5 @@ export async function deleteByKeys(
 ): Promise<void> {
   if (keys.length === 0) return;
   const keyList = keyColumns.map((c) => ident(c.name)).join(", ");
-  await client.query(
-    `DELETE FROM ${ident(table)} WHERE (${keyList}) IN (SELECT * FROM ${unnestSource(keyColumns)})`,
-    toColumns(keyColumns, keys),
-  );
+  await client.query(prepared(`DELETE FROM ${ident(table)} WHERE (${keyList}) IN (SELECT * FROM ${unnestSource(keyColumns)})`, toColumns(keyColumns, keys)));
 }

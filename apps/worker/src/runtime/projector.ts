@@ -365,6 +365,9 @@ export class LaneProjector {
       } catch {
         broken = true; // connection lost: do not return it to the pool
       }
+      // A prepared statement whose table changed shape under it (a migration, then a rebuild):
+      // a fresh connection prepares it again.
+      if ((error as { code?: string }).code === "0A000") broken = true;
       throw error;
     } finally {
       client.release(broken);

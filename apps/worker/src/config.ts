@@ -61,9 +61,10 @@ export function parseFaults(raw: string | undefined): FaultRule[] {
   });
 }
 
-/** WORKER_PROJECTIONS: a comma-separated list of projection names, or unset for all. */
+/** WORKER_PROJECTIONS: a comma-separated list of projection names, `none` (a publisher only), or unset for all. */
 function projectionNames(raw: string | undefined): readonly string[] | null {
   if (raw === undefined || raw.trim() === "") return null;
+  if (raw.trim().toLowerCase() === "none") return [];
   const names = raw.split(",").map((n) => n.trim()).filter((n) => n !== "");
   for (const name of names) if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new ConfigError(`WORKER_PROJECTIONS holds "${name}", which is not a projection name`);
   return names;
@@ -78,6 +79,14 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
 }
 
 export function loadWorkerConfig(env: Env = process.env, options: LoadConfigOptions = {}): WorkerConfig {
+  const config = readWorkerConfig(env, options);
+  if (config.projectionNames?.length === 0 && !config.publisher) {
+    throw new ConfigError("WORKER_PROJECTIONS=none with WORKER_PUBLISHER=off leaves this process nothing to do");
+  }
+  return config;
+}
+
+function readWorkerConfig(env: Env, options: LoadConfigOptions): WorkerConfig {
   return {
     ...loadConfig(env, options),
     jobLockMs: wholeNumberFromEnv(env, "WORKER_JOB_LOCK_MS", 4_000, 1_000, 600_000),

@@ -176,7 +176,8 @@ export class EventStore {
   private readonly upcast: Upcast;
 
   constructor(
-    private readonly pool: pg.Pool,
+    /** A pool, or one client (a transaction of the caller's: the gateway's reads as its reader role). */
+    private readonly pool: pg.Pool | pg.ClientBase,
     options: EventStoreOptions = {},
   ) {
     this.upcast = options.upcast ?? identity;

@@ -19,7 +19,13 @@ export {
   readerRoleSql,
   ROLES_SETTING,
   rowSecurityMigration,
+  searchViewQuery,
+  searchViewSql,
   TENANT_SETTING,
   ownerPolicySql,
 } from "./row-security";
 export type { TableAccess } from "./row-security";
+export { compareSchemas, snapshotSchema } from "./schema-snapshot";
+export type { SchemaSnapshot, SnapshotOptions } from "./schema-snapshot";
+export { schemaPrismaReference, schemaReferenceUnavailable } from "./schema-reference";
+export type { SchemaReference } from "./schema-reference";

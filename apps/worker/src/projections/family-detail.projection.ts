@@ -268,7 +268,7 @@ export const familyDetailProjection: ProjectionDefinition = {
   version: 1,
   handles: ["FamilyEnrolled", "ChildAdded", "PaymentReceived", "EngagementScoreUpdated", "RiskAssessed", "ContactRecorded", "CoordinatorAssigned", "FamilyWithdrawn"],
   followsStreams: ["Family"],
-  tables: [{ name: "family_views", readers: ANY_ROLE }],
+  tables: [{ name: "family_views", readers: ANY_ROLE, searchView: "family_views_search" }],
   async apply(client, events, tables) {
     if (events.length === 0) return;
     const table = tableName(tables, "family_views");

@@ -19,6 +19,8 @@ describe("checkRegistry", () => {
     ["a table nobody may read", [{ ...base, tables: [{ name: "t", readers: [] }] }], /names no role that may read it/],
     ["an unknown role", [{ ...base, tables: [{ name: "t", readers: ["auditor"] }] }], /unknown role "auditor"/],
     ["a table written by two projections", [base, { ...base, name: "other" }], /written by both "sample" and "other"/],
+    ["a search view named as its table", [{ ...base, tables: [{ name: "t", readers: ["admin"], searchView: "t" }] }], /search view "t" of "t" has the name of another table or view/],
+    ["a search view named as the event store's table", [{ ...base, tables: [{ name: "t", readers: ["admin"], searchView: "events" }] }], /search view "events" of "t" has the name/],
     ["a bad name", [{ ...base, name: "Bad Name" }], /lower-case words/],
     ["a bad version", [{ ...base, version: 0 }], /version must be a whole number/],
     ["an empty list", [], /no projections are registered/],

@@ -78,6 +78,16 @@ export function checkRegistry(
     }
     if (typeof p.apply !== "function") problems.push(`${label} has no apply function`);
   }
+  const views = new Set<string>();
+  for (const p of list) {
+    for (const { name, searchView } of p.tables) {
+      if (searchView === undefined) continue;
+      const label = `projection "${p.name}": search view "${searchView}" of "${name}"`;
+      if (!/^[a-z_][a-z0-9_]*$/.test(searchView)) problems.push(`${label} is not a plain lower-case identifier`);
+      if (owners.has(searchView) || views.has(searchView)) problems.push(`${label} has the name of another table or view`);
+      views.add(searchView);
+    }
+  }
   if (problems.length > 0) throw new RegistryError(`projection registry is invalid:\n  - ${problems.join("\n  - ")}`);
 }
 

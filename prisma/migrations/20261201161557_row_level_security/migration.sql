@@ -14,6 +14,7 @@
 --   coordinator_caseloads    admin, coordinator
 -- The table's owner (every writer: projectors, the command bus, rebuilds, the CLI) keeps reading
 -- and writing every row through a policy of its own (owner_writes).
+-- Search views, under the same condition (see TableAccess.searchView): family_views_search (family_views).
 
 -- The reader role (cluster-wide: it may exist already).
 DO $$
@@ -62,6 +63,10 @@ DROP POLICY IF EXISTS "tenant_readers" ON "family_views";
 CREATE POLICY "tenant_readers" ON "family_views" AS PERMISSIVE FOR SELECT TO "coop_reader"
   USING (tenant_id = (SELECT nullif(current_setting('app.tenant_id', true), '')) AND (SELECT string_to_array(nullif(current_setting('app.roles', true), ''), ',')) && '{admin,coordinator,finance}'::text[]);
 GRANT SELECT ON "family_views" TO "coop_reader";
+-- family_views_search: family_views for substring search, under the readers' condition (owned by the table's owner)
+DROP VIEW IF EXISTS "family_views_search";
+CREATE VIEW "family_views_search" AS SELECT * FROM "family_views" WHERE tenant_id = (SELECT nullif(current_setting('app.tenant_id', true), '')) AND (SELECT string_to_array(nullif(current_setting('app.roles', true), ''), ',')) && '{admin,coordinator,finance}'::text[];
+GRANT SELECT ON "family_views_search" TO "coop_reader";
 
 -- at_risk_families
 ALTER TABLE "at_risk_families" ENABLE ROW LEVEL SECURITY;

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { CommandBus, type CommandBusOptions } from "@coop/command-bus";
 import { eventsAppendedChannel, type Config } from "@coop/config";
-import { createPool, createPrismaClient } from "@coop/database";
+import { createPool } from "@coop/database";
 import { aggregates, upcastEvent } from "@coop/domain";
 import { CommandStore, EventStore, type CommandReceipt } from "@coop/event-store";
 import { readQueriesOf, type Services } from "./context";
@@ -13,6 +13,8 @@ import { createApollo } from "./graphql/apollo";
 import { utcToday } from "./graphql/dates";
 import { gatewayAccess, gatewaySchema } from "./graphql/schema";
 import { createLogger, type Logger } from "./logger";
+import { checkReaderRole, ReaderRoleError } from "./reads/reader-role";
+import { TenantReader, type ReadAs } from "./reads/tenant-reader";
 import { createReadinessCheck } from "./transport/health";
 import { createHttpHandler } from "./transport/http";
 import { createMetrics } from "./transport/metrics";
@@ -23,9 +25,14 @@ export interface GatewayDeps {
   logger?: Logger;
   /** Command bus overrides (tests: `maxRetries: 0` to provoke CONCURRENCY_CONFLICT). */
   commandBus?: Partial<Pick<CommandBusOptions, "maxRetries" | "cacheSize" | "snapshotEvery">>;
-  /** pg pool of the event store and command bus (default 16); Prisma's pool for read models (default 10). */
+  /** pg pool of the event store and command bus (default 16); the reader role's pool for reads (default 10). */
   poolSize?: number;
-  prismaPoolSize?: number;
+  readPoolSize?: number;
+  /**
+   * `owner` reads as DATABASE_URL's user with the queries' tenant filter alone, without row-level
+   * security: only for the benchmark's baseline (src/testing/owner-reads.ts). Default `reader`.
+   */
+  readAs?: ReadAs;
   /** Largest request body accepted (default 256 KiB). */
   bodyLimitBytes?: number;
   /** How long close() lets in-flight requests run (default 10 s). */
@@ -104,7 +111,27 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     application_name: "coop-gateway",
     onError: (error) => logger.warn({ err: error }, "pg pool: idle client error"),
   });
-  const prisma = createPrismaClient(config.databaseUrl, { max: deps.prismaPoolSize ?? 10 });
+  // Reads run as the reader role from the first statement of each session (-c role=...): whatever
+  // is sent on this pool is confined by row-level security, settings or not.
+  const readAs = deps.readAs ?? "reader";
+  const readPool = createPool(config.databaseUrl, {
+    max: deps.readPoolSize ?? 10,
+    application_name: "coop-gateway-reads",
+    settings: readAs === "reader" ? { role: config.databaseReaderRole } : undefined,
+    onError: (error) => logger.warn({ err: error }, "pg read pool: idle client error"),
+  });
+  if (readAs === "reader") {
+    try {
+      await checkReaderRole(pool, config.databaseReaderRole);
+    } catch (error) {
+      if (error instanceof ReaderRoleError) {
+        await Promise.allSettled([pool.end(), readPool.end()]);
+        throw error;
+      }
+      // PostgreSQL unreachable: start anyway (reads fail until it is back, and say why).
+      logger.warn({ err: error }, "could not check DATABASE_READER_ROLE at start-up");
+    }
+  }
   const redis = new Redis(config.redisUrl, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -138,17 +165,16 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
   const services: Services = {
     bus,
     eventStore,
-    prisma,
     metrics,
     logger,
     today,
-    read: readQueriesOf({ prisma, eventStore, pool }),
+    read: readQueriesOf({ reader: new TenantReader(readPool, readAs), pool }),
   };
 
   const apollo = createApollo({ schema, access: gatewayAccess, nodeEnv: config.nodeEnv, logger, metrics });
   apollo.addPlugin(operationLogPlugin());
   const releaseResources = () =>
-    Promise.allSettled([prisma.$disconnect(), pool.end(), redis.quit().catch(() => redis.disconnect())]);
+    Promise.allSettled([readPool.end(), pool.end(), redis.quit().catch(() => redis.disconnect())]);
   try {
     await apollo.start();
   } catch (error) {

@@ -4,10 +4,10 @@
 // confined refuses to start.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { READER_ROLE } from "@coop/database";
+import { createPool, READER_ROLE } from "@coop/database";
 import type { ReadDeps } from "../src/context";
 import type { Role } from "../src/auth/viewer";
-import type { ReadScope, TenantReader } from "../src/reads/tenant-reader";
+import { TenantReader, type ReadScope } from "../src/reads/tenant-reader";
 import { M, Q, validInput } from "./support/operations";
 import { startStack, type Stack } from "./support/stack";
 
@@ -114,6 +114,27 @@ describe("reads through the gateway's read path", () => {
     expect(found.body.data!.searchFamilies.map((f) => f.familyName)).toEqual(["Shared Name 1", "Shared Name 2"]);
     const months = await stack.gql<{ paymentAnalytics: { month: string }[] }>(Q.paymentAnalytics, { from: "2026-01-01", to: "2026-12-31" }, { token });
     expect(months.body.data!.paymentAnalytics.map((m) => m.month)).toEqual(["2026-02-01", "2026-01-01"]);
+  });
+});
+
+describe("the tenant reader on one connection", () => {
+  it("prepares each statement once, leaves no setting behind, and recovers from a failed read", async () => {
+    const pool = createPool(stack.db.url, { max: 1, settings: { role: READER_ROLE }, onError: () => undefined });
+    try {
+      const reader = new TenantReader(pool);
+      const count = "SELECT count(*)::int AS n FROM family_views WHERE tenant_id = $1";
+      for (let i = 0; i < 3; i++) expect(await reader.rows(viewer(tenantA, "admin"), count, [tenantA])).toEqual([{ n: 2 }]);
+      const statements = await reader.rows<{ name: string; statement: string }>(viewer(tenantA, "admin"), "SELECT name, statement FROM pg_prepared_statements ORDER BY name");
+      expect(statements.map((s) => s.name)).toEqual(["coop_read_1", "coop_read_2", "coop_read_scope"]);
+      // The same session, outside the reader: the settings were local to each read's transaction.
+      const { rows } = await pool.query("SELECT current_user AS user, coalesce(current_setting('app.tenant_id', true), '') AS tenant, (SELECT count(*)::int FROM family_views) AS n");
+      expect(rows).toEqual([{ user: READER_ROLE, tenant: "", n: 0 }]);
+      await expect(reader.rows(viewer(tenantA, "admin"), "DELETE FROM family_views")).rejects.toMatchObject({ code: "42501" });
+      expect(await reader.rows(viewer(tenantB, "finance"), count, [tenantB])).toEqual([{ n: 2 }]);
+      expect(await reader.rows(viewer(tenantB, "finance"), count, [tenantA])).toEqual([{ n: 0 }]);
+    } finally {
+      await pool.end();
+    }
   });
 });
 

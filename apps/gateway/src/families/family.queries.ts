@@ -70,6 +70,9 @@ const SEARCH_FILTER = `tenant_id = $1 AND search_text ILIKE '%' || $2 || '%'`;
  */
 const SEARCHED: Record<TenantReader["readAs"], string> = { reader: "family_views_search", owner: "family_views" };
 
+/** The trigram index or the name order: which is faster depends on the term, so each search is planned for its own. */
+const PLANNED_PER_TERM = { planEachCall: true } as const;
+
 /** Ordered by family name, then id: a total order, so that pages neither skip nor repeat. */
 const searchSql = (relation: string) => `SELECT ${FAMILY_COLUMNS} FROM ${relation}
 WHERE ${SEARCH_FILTER}
@@ -189,8 +192,8 @@ export class FamilyQueries {
     const { tenantId } = viewer;
     const rows =
       page.after === null
-        ? await this.reader.rows<FamilyView>(viewer, this.searchSql.first, [tenantId, escapeLike(term), page.size])
-        : pageRows(await this.reader.rows<Anchored<FamilyView>>(viewer, this.searchSql.after, [tenantId, escapeLike(term), page.size, page.after]));
+        ? await this.reader.rows<FamilyView>(viewer, this.searchSql.first, [tenantId, escapeLike(term), page.size], PLANNED_PER_TERM)
+        : pageRows(await this.reader.rows<Anchored<FamilyView>>(viewer, this.searchSql.after, [tenantId, escapeLike(term), page.size, page.after], PLANNED_PER_TERM));
     return rows.map((row) => toFamily(row, today));
   }
 

@@ -4,9 +4,11 @@
 // queries still filter by tenant themselves; the database is the second lock.
 //
 // Round trips are what this costs, so a read is one simple-protocol message: the settings and the
-// statement, its parameters written in as literals (sql-literals.ts). PostgreSQL runs the statements
-// of one such message as one implicit transaction, so the settings (set_config(..., true)) hold for
-// the statement and are gone when it ends, whatever the pooled session runs next.
+// statement, their parameters written in as literals (sql-literals.ts). PostgreSQL runs the
+// statements of one such message as one implicit transaction, so the settings (set_config(..., true))
+// hold for the statement and are gone when it ends, whatever the pooled session runs next. Both are
+// prepared once per connection (SQL PREPARE, in the first message that needs them) and EXECUTEd
+// after that: planning a query under row-level security costs more than running it.
 import type pg from "pg";
 import { ROLES_SETTING, TENANT_SETTING } from "@coop/database";
 import { inlineParameters, literal, type SqlValue } from "./sql-literals";
@@ -25,26 +27,87 @@ export type ReadAs = "reader" | "owner";
 
 const ROLE_NAME = /^[a-z][a-z0-9_]*$/;
 
-/** The statement that puts a scope in the settings, local to the transaction. */
-export function scopeSettingsSql(scope: ReadScope): string {
+/** The scope's roles as the setting holds them: sorted, comma-separated. */
+function rolesOf(scope: ReadScope): string {
   const roles = [...new Set(scope.roles)].sort();
   for (const role of roles) if (!ROLE_NAME.test(role)) throw new Error(`not a role name: ${JSON.stringify(role)}`);
-  return `SELECT set_config('${TENANT_SETTING}', ${literal(scope.tenantId)}, true), set_config('${ROLES_SETTING}', ${literal(roles.join(","))}, true)`;
+  return roles.join(",");
 }
 
+/** The statement that puts a scope in the settings, local to the transaction. */
+export function scopeSettingsSql(scope: ReadScope): string {
+  return `SELECT set_config('${TENANT_SETTING}', ${literal(scope.tenantId)}, true), set_config('${ROLES_SETTING}', ${literal(rolesOf(scope))}, true)`;
+}
+
+export interface ReadOptions {
+  /**
+   * Planned for its values on every call rather than prepared: for searches, whose best plan
+   * depends on the term (a prepared statement's generic plan cannot know how selective it is).
+   */
+  planEachCall?: boolean;
+}
+
+const SCOPE_STATEMENT = "coop_read_scope";
+const PREPARE_SCOPE = `PREPARE ${SCOPE_STATEMENT}(text, text) AS SELECT set_config('${TENANT_SETTING}', $1, true), set_config('${ROLES_SETTING}', $2, true)`;
+
 export class TenantReader {
+  /** A name for each statement text, the same on every connection. */
+  private readonly names = new Map<string, string>();
+  /** What each connection of the pool has prepared. */
+  private readonly prepared = new WeakMap<pg.PoolClient, Set<string>>();
+
   constructor(
     private readonly pool: pg.Pool,
     readonly readAs: ReadAs = "reader",
   ) {}
 
   /** The rows of one statement (`$n` placeholders, values in order), in one round trip. */
-  async rows<R>(scope: ReadScope, sql: string, values: readonly SqlValue[] = []): Promise<R[]> {
-    const statement = inlineParameters(sql, values);
-    if (this.readAs === "owner") return (await this.pool.query(statement)).rows as R[];
-    const results = (await this.pool.query(`${scopeSettingsSql(scope)};\n${statement}`)) as unknown as pg.QueryResult[];
-    if (!Array.isArray(results) || results.length !== 2) throw new Error("a read must be exactly one statement");
-    return results[1]!.rows as R[];
+  async rows<R>(scope: ReadScope, sql: string, values: readonly SqlValue[] = [], options: ReadOptions = {}): Promise<R[]> {
+    const client = await this.pool.connect();
+    let failed = false;
+    try {
+      const prepared = this.prepared.get(client) ?? new Set<string>();
+      const message: string[] = [];
+      const preparing: string[] = [];
+      if (this.readAs === "reader") {
+        if (!prepared.has(SCOPE_STATEMENT)) {
+          message.push(PREPARE_SCOPE);
+          preparing.push(SCOPE_STATEMENT);
+        }
+        message.push(`EXECUTE ${SCOPE_STATEMENT}(${literal(scope.tenantId)}, ${literal(rolesOf(scope))})`);
+      }
+      if (options.planEachCall) {
+        message.push(inlineParameters(sql, values));
+      } else {
+        const name = this.nameOf(sql);
+        if (!prepared.has(name)) {
+          message.push(`PREPARE ${name} AS ${sql}`);
+          preparing.push(name);
+        }
+        message.push(values.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${values.map(literal).join(", ")})`);
+      }
+      const result = (await client.query(message.join(";\n"))) as unknown as pg.QueryResult | pg.QueryResult[];
+      const results = Array.isArray(result) ? result : [result];
+      if (results.length !== message.length) throw new Error("a read must be exactly one statement");
+      for (const name of preparing) prepared.add(name);
+      this.prepared.set(client, prepared);
+      return results[results.length - 1]!.rows as R[];
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      // After a failure the connection's prepared statements are not known for sure: drop it.
+      client.release(failed);
+    }
+  }
+
+  private nameOf(sql: string): string {
+    let name = this.names.get(sql);
+    if (name === undefined) {
+      name = `coop_read_${this.names.size + 1}`;
+      this.names.set(sql, name);
+    }
+    return name;
   }
 
   /**

@@ -19,7 +19,7 @@ import { startCpuMeter } from "./process-cpu";
 import { medianOfRuns, perThousand, round, timeMsOf } from "./stats";
 import { appendRaw, appendThroughEventStore, SHAPES } from "./workloads/append";
 import { catchUp, eventsAppliedByProjections, waitForProjections } from "./workloads/catchup";
-import { commandE2e, enrollFamilies, familyByIdThroughput, projectionLag, queryLatencies } from "./workloads/gateway";
+import { commandE2e, enrollFamilies, familyByIdThroughput, pairedQueryLatencies, projectionLag, queryLatencies } from "./workloads/gateway";
 import { populate } from "./workloads/population";
 import { replayVsSnapshot, writeLongStream } from "./workloads/replay";
 import { printTable } from "./report";
@@ -188,11 +188,11 @@ try {
       log(`bench: query run ${run + 1}/${runs} done`);
     }
     // The query workload's latencies as the reader role under row-level security and as the owner,
-    // one after the other in each run, alternating which goes first.
+    // interleaved request by request.
     for (let run = 0; run < (wanted("rls") ? runs : 0); run++) {
-      for (const who of run % 2 ? (["owner", "reader"] as const) : (["reader", "owner"] as const)) {
-        record(`rls.${who}`, await queryLatencies(who === "reader" ? client : ownerClient!, population.ids, population.searchTerms));
-      }
+      const { a, b } = await pairedQueryLatencies({ a: client, b: ownerClient! }, population.ids, population.searchTerms, 500);
+      record("rls.reader", a);
+      record("rls.owner", b);
       log(`bench: rls run ${run + 1}/${runs} done`);
     }
     const families = await enrollFamilies(client, 1_000, "e2e");

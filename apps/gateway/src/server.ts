@@ -120,16 +120,19 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     settings: readAs === "reader" ? { role: config.databaseReaderRole } : undefined,
     onError: (error) => logger.warn({ err: error }, "pg read pool: idle client error"),
   });
+  // A reader role that row-level security would not confine (or that is missing) stops the start.
+  // PostgreSQL unreachable: the gateway starts anyway, and the check runs before the first read.
+  let pendingCheck: (() => Promise<void>) | null = null;
   if (readAs === "reader") {
+    const check = () => checkReaderRole(pool, config.databaseReaderRole);
     try {
-      await checkReaderRole(pool, config.databaseReaderRole);
+      await check();
     } catch (error) {
       if (error instanceof ReaderRoleError) {
         await Promise.allSettled([pool.end(), readPool.end()]);
         throw error;
       }
-      // PostgreSQL unreachable: start anyway (reads fail until it is back, and say why).
-      logger.warn({ err: error }, "could not check DATABASE_READER_ROLE at start-up");
+      pendingCheck = check;
     }
   }
   const redis = new Redis(config.redisUrl, {
@@ -168,7 +171,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     metrics,
     logger,
     today,
-    read: readQueriesOf({ reader: new TenantReader(readPool, readAs), pool }),
+    read: readQueriesOf({ reader: new TenantReader(readPool, readAs, pendingCheck), pool }),
   };
 
   const apollo = createApollo({ schema, access: gatewayAccess, nodeEnv: config.nodeEnv, logger, metrics });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPool, READER_ROLE } from "@coop/database";
 import type { ReadDeps } from "../src/context";
 import type { Role } from "../src/auth/viewer";
+import { ReaderRoleError } from "../src/reads/reader-role";
 import { TenantReader, type ReadScope } from "../src/reads/tenant-reader";
 import { M, Q, validInput } from "./support/operations";
 import { startStack, type Stack } from "./support/stack";
@@ -132,6 +133,27 @@ describe("the tenant reader on one connection", () => {
       await expect(reader.rows(viewer(tenantA, "admin"), "DELETE FROM family_views")).rejects.toMatchObject({ code: "42501" });
       expect(await reader.rows(viewer(tenantB, "finance"), count, [tenantB])).toEqual([{ n: 2 }]);
       expect(await reader.rows(viewer(tenantB, "finance"), count, [tenantA])).toEqual([{ n: 0 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("runs a role check that could not run at start-up before its first read, until it passes once", async () => {
+    const pool = createPool(stack.db.url, { max: 1, settings: { role: READER_ROLE }, onError: () => undefined });
+    try {
+      let calls = 0;
+      const check = async () => {
+        calls++;
+        if (calls === 1) throw new Error("PostgreSQL unreachable");
+        if (calls === 2) throw new ReaderRoleError("DATABASE_READER_ROLE names the role \"x\", which has BYPASSRLS");
+      };
+      const reader = new TenantReader(pool, "reader", check);
+      const read = () => reader.rows(viewer(tenantA, "admin"), "SELECT count(*)::int AS n FROM family_views");
+      await expect(read()).rejects.toThrow(/unreachable/);
+      await expect(reader.transaction(viewer(tenantA, "admin"), async () => 1)).rejects.toThrow(/has BYPASSRLS/);
+      expect(await read()).toEqual([{ n: 2 }]);
+      expect(await read()).toEqual([{ n: 2 }]);
+      expect(calls).toBe(3);
     } finally {
       await pool.end();
     }

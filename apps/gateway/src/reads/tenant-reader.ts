@@ -56,13 +56,40 @@ export class TenantReader {
   /** What each connection of the pool has prepared. */
   private readonly prepared = new WeakMap<pg.PoolClient, Set<string>>();
 
+  /** The start-up check of the role, until it has passed once (it could not run at start-up). */
+  private pendingCheck: (() => Promise<void>) | null;
+  private checking: Promise<void> | null = null;
+
+  /**
+   * `check`: a check of the reader role still to be made before the first read (PostgreSQL was
+   * unreachable when the gateway started); reads fail with its error until it passes.
+   */
   constructor(
     private readonly pool: pg.Pool,
     readonly readAs: ReadAs = "reader",
-  ) {}
+    check: (() => Promise<void>) | null = null,
+  ) {
+    this.pendingCheck = check;
+  }
+
+  private async checked(): Promise<void> {
+    const check = this.pendingCheck;
+    if (check === null) return;
+    this.checking ??= check().then(
+      () => {
+        this.pendingCheck = null;
+      },
+      (error: unknown) => {
+        this.checking = null; // the next read tries again
+        throw error;
+      },
+    );
+    await this.checking;
+  }
 
   /** The rows of one statement (`$n` placeholders, values in order), in one round trip. */
   async rows<R>(scope: ReadScope, sql: string, values: readonly SqlValue[] = [], options: ReadOptions = {}): Promise<R[]> {
+    await this.checked();
     const client = await this.pool.connect();
     let failed = false;
     try {
@@ -115,6 +142,7 @@ export class TenantReader {
    * that runs its own queries (the event store's). Two round trips more than `rows`.
    */
   async transaction<T>(scope: ReadScope, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    await this.checked();
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {

@@ -20,7 +20,7 @@ import { medianOfRuns, perThousand, round, timeMsOf } from "./stats";
 import { appendRaw, appendThroughEventStore, SHAPES } from "./workloads/append";
 import { catchUp, eventsAppliedByProjections, waitForProjections } from "./workloads/catchup";
 import { encryptionCost, encryptionStores } from "./workloads/encryption";
-import { commandE2e, enrollFamilies, familyByIdThroughput, projectionLag, queryLatencies } from "./workloads/gateway";
+import { commandE2e, enrollFamilies, familyByIdThroughput, pairedQueryLatencies, projectionLag, queryLatencies } from "./workloads/gateway";
 import { populate } from "./workloads/population";
 import { replayVsSnapshot, writeLongStream } from "./workloads/replay";
 import { printTable } from "./report";
@@ -35,7 +35,7 @@ if (!Number.isInteger(runs) || runs < 1) {
 }
 const onlyArg = args.indexOf("--only");
 const only = onlyArg >= 0 ? new Set(String(args[onlyArg + 1] ?? "").split(",")) : null;
-const WORKLOADS = ["append", "encryption", "replay_vs_readmodel", "catchup", "query", "command_e2e", "projection_lag"];
+const WORKLOADS = ["append", "encryption", "replay_vs_readmodel", "catchup", "query", "rls", "command_e2e", "projection_lag"];
 if (only && [...only].some((w) => !WORKLOADS.includes(w))) {
   console.error(`--only takes a comma-separated list of: ${WORKLOADS.join(", ")}`);
   process.exit(2);
@@ -160,6 +160,10 @@ try {
   processes.push(gateway);
   const ceiling = wanted("query") || wanted("command_e2e") ? await AppProcess.start("gateway", env, { entry: "src/testing/ceiling.ts", name: "ceiling" }) : null;
   if (ceiling) processes.push(ceiling);
+  // The cost of row-level security: the same gateway reading as the tables' owner with the queries'
+  // tenant filter alone (apps/gateway/src/testing/owner-reads.ts), against ours, as the reader role.
+  const ownerReads = wanted("rls") ? await AppProcess.start("gateway", env, { entry: "src/testing/owner-reads.ts", name: "owner-reads" }) : null;
+  if (ownerReads) processes.push(ownerReads);
   await waitForProjections(pool, 300_000);
   const token = await new SignJWT({ tenant_id: tenantId, roles: ["admin", "coordinator", "finance"] })
     .setProtectedHeader({ alg: "HS256" })
@@ -169,6 +173,7 @@ try {
     .sign(new TextEncoder().encode(env.jwtSecret));
   const client = new GraphQLClient(gateway.url, token);
   const ceilingClient = ceiling ? new GraphQLClient(ceiling.url, token) : null;
+  const ownerClient = ownerReads ? new GraphQLClient(ownerReads.url, token) : null;
   /** Ours and the ceiling in the order of this run: alternating which goes first, like the appends. */
   const inRunOrder = (run: number) => (run % 2 ? (["ceiling", "ours"] as const) : (["ours", "ceiling"] as const));
   /** One command_e2e load against a gateway process, with that process's CPU per 1,000 commands. */
@@ -199,6 +204,14 @@ try {
       }
       record("query", { ...latencies, familyByIdPerSec });
       log(`bench: query run ${run + 1}/${runs} done`);
+    }
+    // The query workload's latencies as the reader role under row-level security and as the owner,
+    // interleaved request by request.
+    for (let run = 0; run < (wanted("rls") ? runs : 0); run++) {
+      const { a, b } = await pairedQueryLatencies({ a: client, b: ownerClient! }, population.ids, population.searchTerms, 500);
+      record("rls.reader", a);
+      record("rls.owner", b);
+      log(`bench: rls run ${run + 1}/${runs} done`);
     }
     const families = await enrollFamilies(client, 1_000, "e2e");
     // The command path (gateway, PostgreSQL, Redis) on its own: on a 2-core box the worker, which
@@ -234,6 +247,7 @@ try {
   } finally {
     await client.close();
     await ceilingClient?.close();
+    await ownerClient?.close();
   }
 
   const result = buildResult(perRun, runs, (performance.now() - started) / 1000);
@@ -277,8 +291,12 @@ function buildResult(perRun: Record<string, Record<string, number>[]>, runCount:
     g1_query: median("ceiling.g1_query"),
   };
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? round(a / b, 3) : null);
+  // Row-level security's cost: each p50 as the reader role over the same as the owner; the worst.
+  const rls = { reader: median("rls.reader"), owner: median("rls.owner") };
+  const rlsRatios = (["familyByIdP50Ms", "atRiskP50Ms", "searchP50Ms"] as const).map((k) => ratio(rls.reader[k], rls.owner[k]));
   return {
     ...ours,
+    rls: { ...rls, overhead: rlsRatios.every((r) => r !== null) ? Math.max(...(rlsRatios as number[])) : null },
     raw,
     ceilings,
     ratios: {

@@ -24,6 +24,7 @@ export function targetRows(result: Result): Row[] {
   });
   const replay = get("replay_vs_readmodel", "replayMs");
   const g1 = (key: string, figure: string) => result.ceilings[key]?.[figure];
+  const rls = result.rls as { reader?: Record<string, number>; owner?: Record<string, number>; overhead?: number | null } | undefined;
   return [
     row("append_concurrent", "perSec", get("append_concurrent", "perSec"), `raw ${result.raw.append_concurrent?.perSec}; ratio ≥ 0.7`, () => (result.ratios.append_concurrent ?? 0) >= 0.7),
     row("append_concurrent", "p50Ms / p99Ms", get("append_concurrent", "p50Ms"), `p99 ${get("append_concurrent", "p99Ms")}`, null),
@@ -50,6 +51,10 @@ export function targetRows(result: Result): Row[] {
     row("query", "atRiskP50Ms", get("query", "atRiskP50Ms"), "< 5", (v) => v < 5),
     row("query", "searchP50Ms", get("query", "searchP50Ms"), "< 10", (v) => v < 10),
     row("query", "familyByIdPerSec (16 in flight)", get("query", "familyByIdPerSec"), `G1 ${g1("g1_query", "perSec")}/s; ratio ${result.ratios.family_by_id_over_g1}`, null),
+    ...(["familyByIdP50Ms", "atRiskP50Ms", "searchP50Ms"] as const).map((figure) =>
+      row("rls", `${figure} reader / owner`, rls?.reader?.[figure], `owner ${rls?.owner?.[figure]}`, null),
+    ),
+    row("rls", "overhead (worst ratio)", rls?.overhead, "≤ 1.10", (v) => v <= 1.1),
   ];
 }
 

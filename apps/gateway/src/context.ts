@@ -1,18 +1,30 @@
 import type pg from "pg";
 import type { CommandBus } from "@coop/command-bus";
-import type { PrismaClient } from "@coop/database";
-import type { EventStore } from "@coop/event-store";
+import type { EventCodec, EventStore } from "@coop/event-store";
 import type { Viewer } from "./auth/viewer";
 import type { Consistency } from "./consistency/consistency";
 import type { Logger } from "./logger";
+import type { TenantReader } from "./reads/tenant-reader";
 import type { GatewayMetrics } from "./transport/metrics";
 
 /** What a feature's read queries are made of. */
 export interface ReadDeps {
-  prisma: PrismaClient;
-  eventStore: EventStore;
-  /** Plain pg, for reads Prisma does not fit (the projections' lanes, say). */
+  /**
+   * Every read of tenant data (read models, the event store's history): as the database's reader
+   * role under row-level security, scoped to the viewer's tenant and roles.
+   */
+  reader: TenantReader;
+  /**
+   * The owner's pool, for the projections' own bookkeeping only (checkpoints, lanes, dead letters,
+   * the head position): operational state that is no tenant's rows and that the reader role may not
+   * read. Never for read models or events.
+   */
   pool: pg.Pool;
+  /**
+   * Opens the personal fields of events the reader read (the keys are looked up as the owner: the
+   * reader role may not read them). Null when the store seals nothing.
+   */
+  codec: EventCodec | null;
 }
 
 /** A feature's read queries: a class made once per gateway from the read dependencies. */
@@ -22,7 +34,6 @@ export type ReadQueries<T> = new (deps: ReadDeps) => T;
 export interface Services {
   bus: CommandBus;
   eventStore: EventStore;
-  prisma: PrismaClient;
   metrics: GatewayMetrics;
   logger: Logger;
   /** Read your writes: waits until read models include a position. */

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { throttledWarn } from "@coop/process";
 import { CommandBus, type CommandBusOptions } from "@coop/command-bus";
 import { eventsAppendedChannel, type Config } from "@coop/config";
-import { createPool, createPrismaClient, REQUEST_SESSION_GUARDS } from "@coop/database";
+import { createPool, REQUEST_SESSION_GUARDS } from "@coop/database";
 import { aggregates } from "@coop/domain";
 import { CommandStore, type CommandReceipt } from "@coop/event-store";
 import { announceForgottenKey, followForgottenKeys, personalDataEventStore } from "@coop/worker/personal-data";
@@ -17,6 +17,8 @@ import { createApollo } from "./graphql/apollo";
 import { utcToday } from "./graphql/dates";
 import { gatewayAccess, gatewaySchema } from "./graphql/schema";
 import { createLogger, type Logger } from "./logger";
+import { checkReaderRole, ReaderRoleError } from "./reads/reader-role";
+import { TenantReader, type ReadAs } from "./reads/tenant-reader";
 import { createReadinessCheck } from "./transport/health";
 import { createHttpHandler } from "./transport/http";
 import { createMetrics } from "./transport/metrics";
@@ -27,9 +29,14 @@ export interface GatewayDeps {
   logger?: Logger;
   /** Command bus overrides (tests: `maxRetries: 0` to provoke CONCURRENCY_CONFLICT). */
   commandBus?: Partial<Pick<CommandBusOptions, "maxRetries" | "cacheSize" | "snapshotEvery">>;
-  /** pg pool of the event store and command bus (default 16); Prisma's pool for read models (default 10). */
+  /** pg pool of the event store and command bus (default 16); the reader role's pool for reads (default 10). */
   poolSize?: number;
-  prismaPoolSize?: number;
+  readPoolSize?: number;
+  /**
+   * `owner` reads as DATABASE_URL's user with the queries' tenant filter alone, without row-level
+   * security: only for the benchmark's baseline (src/testing/owner-reads.ts). Default `reader`.
+   */
+  readAs?: ReadAs;
   /** Largest request body accepted (default 256 KiB). */
   bodyLimitBytes?: number;
   /** How long close() lets in-flight requests run (default 10 s). */
@@ -114,12 +121,31 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     guards: REQUEST_SESSION_GUARDS,
     onError: (error) => warn({ err: error.message }, "PostgreSQL connection error"),
   });
-  const prisma = createPrismaClient(config.databaseUrl, {
-    max: deps.prismaPoolSize ?? 10,
+  // Reads run as the reader role from the first statement of each session (-c role=...): whatever
+  // is sent on this pool is confined by row-level security, settings or not.
+  const readAs = deps.readAs ?? "reader";
+  const readPool = createPool(config.databaseUrl, {
+    max: deps.readPoolSize ?? 10,
     application_name: "coop-gateway-reads",
+    settings: readAs === "reader" ? { role: config.databaseReaderRole } : undefined,
     guards: REQUEST_SESSION_GUARDS,
     onError: (error) => warn({ err: error.message }, "PostgreSQL connection error (reads)"),
   });
+  // A reader role that row-level security would not confine (or that is missing) stops the start.
+  // PostgreSQL unreachable: the gateway starts anyway, and the check runs before the first read.
+  let pendingCheck: (() => Promise<void>) | null = null;
+  if (readAs === "reader") {
+    const check = () => checkReaderRole(pool, config.databaseReaderRole);
+    try {
+      await check();
+    } catch (error) {
+      if (error instanceof ReaderRoleError) {
+        await Promise.allSettled([pool.end(), readPool.end()]);
+        throw error;
+      }
+      pendingCheck = check;
+    }
+  }
   const redis = new Redis(config.redisUrl, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -168,11 +194,10 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     bus,
     consistency,
     eventStore,
-    prisma,
     metrics,
     logger,
     today,
-    read: readQueriesOf({ prisma, eventStore, pool }),
+    read: readQueriesOf({ reader: new TenantReader(readPool, readAs, pendingCheck), pool, codec: eventStore.codec }),
   };
 
   const apollo = createApollo({ schema, access: gatewayAccess, nodeEnv: config.nodeEnv, logger, metrics });
@@ -181,7 +206,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     Promise.allSettled([
       consistency.close(),
       feed.close(),
-      prisma.$disconnect(),
+      readPool.end(),
       pool.end(),
       redis.quit().catch(() => redis.disconnect()),
       keySubscriber.quit().catch(() => keySubscriber.disconnect()),

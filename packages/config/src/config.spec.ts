@@ -9,6 +9,7 @@ describe("loadConfig", () => {
     expect(loadConfig({ NODE_ENV: "test" })).toMatchObject({
       nodeEnv: "test",
       databaseUrl: "postgresql://postgres@127.0.0.1:5432/coop",
+      databaseReaderRole: "coop_reader",
       redisUrl: "redis://127.0.0.1:6379",
       port: 4000,
       workerPort: 4001,
@@ -41,6 +42,7 @@ describe("loadConfig", () => {
       DASHBOARD_PASSWORD: "correct horse battery",
       QUEUE_PREFIX: "stack2",
       SNAPSHOT_EVERY: "50",
+      DATABASE_READER_ROLE: "tenant_reader",
     });
     expect(config).toMatchObject({
       nodeEnv: "production",
@@ -58,6 +60,7 @@ describe("loadConfig", () => {
       dashboardPassword: "correct horse battery",
       queuePrefix: "stack2",
       snapshotEvery: 50,
+      databaseReaderRole: "tenant_reader",
     });
   });
 
@@ -68,6 +71,7 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ ...env, DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must start with postgresql:/);
     expect(() => loadConfig({ ...env, REDIS_URL: "not a url" })).toThrow(/REDIS_URL is not a valid URL/);
     expect(() => loadConfig({ ...env, QUEUE_PREFIX: "a b" })).toThrow(/QUEUE_PREFIX/);
+    expect(() => loadConfig({ ...env, DATABASE_READER_ROLE: "Reader; DROP" })).toThrow(/DATABASE_READER_ROLE must be a plain lower-case role name/);
     expect(() => loadConfig({ JWT_SECRET: "short" })).toThrow(/JWT_SECRET must be at least 16/);
     expect(() => loadConfig({ JWT_SECRET: SECRET, DATA_KEY_SECRET: "short" })).toThrow(/DATA_KEY_SECRET must be at least 16/);
     expect(() => loadConfig({ ...env, DATA_KEY_SECRET_PREVIOUS: "short" })).toThrow(/DATA_KEY_SECRET_PREVIOUS/);

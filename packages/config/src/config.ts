@@ -3,6 +3,11 @@ export interface Config {
   /** NODE_ENV; "production" when unset, so that a forgotten variable never relaxes a safeguard. */
   nodeEnv: string;
   databaseUrl: string;
+  /**
+   * DATABASE_READER_ROLE: the PostgreSQL role the gateway reads as (row-level security applies to
+   * it); its sessions switch to it at connection start, so DATABASE_URL's user must be a member.
+   */
+  databaseReaderRole: string;
   redisUrl: string;
   port: number;
   workerPort: number;
@@ -139,9 +144,14 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) {
     throw new ConfigError(`QUEUE_PREFIX may hold letters, digits, '_', '.', '-' (1 to 64), got "${queuePrefix}"`);
   }
+  const databaseReaderRole = env.DATABASE_READER_ROLE?.trim() || "coop_reader";
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseReaderRole)) {
+    throw new ConfigError(`DATABASE_READER_ROLE must be a plain lower-case role name (letters, digits, '_'), got "${databaseReaderRole}"`);
+  }
   return {
     nodeEnv,
     databaseUrl: url(env, "DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/coop", ["postgresql:", "postgres:"]),
+    databaseReaderRole,
     redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
     port: wholeNumberFromEnv(env, "PORT", 4000, 0, 65535),
     workerPort: wholeNumberFromEnv(env, "WORKER_PORT", 4001, 0, 65535),

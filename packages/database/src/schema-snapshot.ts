@@ -95,8 +95,17 @@ const queries: { kind: string; params: number; sql: string }[] = [
   },
 ];
 
+export interface SnapshotOptions {
+  /**
+   * Whether views (and their columns) are included (default true). schema.prisma cannot describe a
+   * view, so comparisons with it leave them out; the row-level security migration adds search views
+   * that `pnpm projections drift` checks instead.
+   */
+  views?: boolean;
+}
+
 /** Reads the schema of one database (schema `public` by default), leaving out _prisma_migrations. */
-export async function snapshotSchema(url: string, schema = "public"): Promise<SchemaSnapshot> {
+export async function snapshotSchema(url: string, schema = "public", options: SnapshotOptions = {}): Promise<SchemaSnapshot> {
   const client = new pg.Client({ connectionString: url, application_name: "coop-schema-snapshot" });
   await client.connect();
   try {
@@ -105,6 +114,12 @@ export async function snapshotSchema(url: string, schema = "public"): Promise<Sc
       const values = [schema, EXCLUDED_TABLE].slice(0, params);
       const { rows } = await client.query<{ name: string; definition: string }>(sql, values);
       for (const row of rows) snapshot.set(`${kind} ${row.name}`, normalise(row.definition, schema));
+    }
+    if (options.views === false) {
+      const views = [...snapshot].filter(([key, definition]) => key.startsWith("relation ") && /^(materialized )?view\b/.test(definition)).map(([key]) => key.slice("relation ".length));
+      for (const key of [...snapshot.keys()]) {
+        if (views.some((view) => key === `relation ${view}` || key.startsWith(`column ${view}.`))) snapshot.delete(key);
+      }
     }
     return new Map([...snapshot].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   } finally {

@@ -237,7 +237,8 @@ export class EventStore {
   readonly codec: EventCodec | null;
 
   constructor(
-    private readonly pool: pg.Pool,
+    /** A pool, or one client (a transaction of the caller's: the gateway's reads as its reader role). */
+    private readonly pool: pg.Pool | pg.ClientBase,
     options: EventStoreOptions = {},
   ) {
     this.codec = options.codec ?? null;

@@ -1,5 +1,6 @@
 export { EventStore, STREAM_HASH_SQL, type EventStoreOptions, type ReadOptions } from "./event-store";
 export { CommandStore } from "./command-store";
+export { EVENT_STORE_TABLES } from "./tables";
 export { START } from "./types";
 export type {
   AppendResult,

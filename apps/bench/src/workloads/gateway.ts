@@ -125,10 +125,13 @@ export async function familyByIdThroughput(client: GraphQLClient, familyIds: str
   return latencyFigures(latenciesMs, elapsedMs);
 }
 
+const AT_RISK = `query { atRiskFamilies { familyId familyName riskScore riskTier recommendedIntervention daysSinceContact } }`;
+const SEARCH = `query S($term: String!) { searchFamilies(term: $term) { id familyName } }`;
+
 /** Query latencies over HTTP, one request at a time, p50 of each. */
 export async function queryLatencies(client: GraphQLClient, familyIds: string[], searchTerms: string[], repeats = 300) {
-  const atRisk = `query { atRiskFamilies { familyId familyName riskScore riskTier recommendedIntervention daysSinceContact } }`;
-  const search = `query S($term: String!) { searchFamilies(term: $term) { id familyName } }`;
+  const atRisk = AT_RISK;
+  const search = SEARCH;
   async function p50(run: (i: number) => Promise<unknown>) {
     for (let i = 0; i < 20; i++) await run(i); // warm-up
     const { latenciesMs } = await runConcurrent(repeats, 1, async (i) => {
@@ -141,4 +144,32 @@ export async function queryLatencies(client: GraphQLClient, familyIds: string[],
     atRiskP50Ms: await p50(() => client.request(atRisk)),
     searchP50Ms: await p50((i) => client.request(search, { term: searchTerms[i % searchTerms.length] })),
   };
+}
+
+/**
+ * The same query latencies for two gateways, interleaved request by request (which of the two goes
+ * first alternates), so that whatever else the machine does meanwhile weighs on both alike: p50 of
+ * each query for each.
+ */
+export async function pairedQueryLatencies(clients: { a: GraphQLClient; b: GraphQLClient }, familyIds: string[], searchTerms: string[], repeats = 300) {
+  type Figures = { familyByIdP50Ms: number; atRiskP50Ms: number; searchP50Ms: number };
+  const out = { a: {} as Figures, b: {} as Figures };
+  const queries: [keyof Figures, (client: GraphQLClient, i: number) => Promise<unknown>][] = [
+    ["familyByIdP50Ms", (client, i) => client.request(FAMILY, { id: familyIds[(i * 7919) % familyIds.length] })],
+    ["atRiskP50Ms", (client) => client.request(AT_RISK)],
+    ["searchP50Ms", (client, i) => client.request(SEARCH, { term: searchTerms[i % searchTerms.length] })],
+  ];
+  for (const [figure, run] of queries) {
+    for (let i = 0; i < 20; i++) for (const client of [clients.a, clients.b]) await run(client, i); // warm-up
+    const latencies = { a: [] as number[], b: [] as number[] };
+    for (let i = 0; i < repeats; i++) {
+      for (const who of i % 2 ? (["b", "a"] as const) : (["a", "b"] as const)) {
+        const started = performance.now();
+        await run(clients[who], i);
+        latencies[who].push(performance.now() - started);
+      }
+    }
+    for (const who of ["a", "b"] as const) out[who][figure] = round(percentile(latencies[who].sort((x, y) => x - y), 50), 3);
+  }
+  return out;
 }

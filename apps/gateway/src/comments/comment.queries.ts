@@ -1,7 +1,7 @@
 // Read-model queries of the comments feature (table family_comments, projection family-comments),
 // newest first by (added_at, comment_id), the order of family_comments_newest_idx.
-import type { PrismaClient } from "@coop/database";
 import type { ReadDeps } from "../context";
+import type { ReadScope, TenantReader } from "../reads/tenant-reader";
 import type { Comment } from "./comment.types";
 
 const COMMENTS_OF_FAMILY_SQL = `SELECT comment_id::text AS id, body, author, added_at AS "addedAt" FROM family_comments
@@ -24,21 +24,22 @@ const COUNTS_SQL = `SELECT family_id::text AS "familyId", count(*)::int AS count
 WHERE tenant_id = $1 AND family_id = ANY($2::uuid[])
 GROUP BY family_id`;
 
+/** As the reader role, for the viewer's tenant (reads/tenant-reader.ts). */
 export class CommentQueries {
-  private readonly prisma: PrismaClient;
+  private readonly reader: TenantReader;
 
-  constructor({ prisma }: ReadDeps) {
-    this.prisma = prisma;
+  constructor({ reader }: ReadDeps) {
+    this.reader = reader;
   }
 
   /** A family's newest comments; [] for a family without comments, unknown, or another tenant's. */
-  ofFamily(tenantId: string, familyId: string, limit: number): Promise<Comment[]> {
-    return this.prisma.$queryRawUnsafe<Comment[]>(COMMENTS_OF_FAMILY_SQL, tenantId, familyId, limit);
+  ofFamily(viewer: ReadScope, familyId: string, limit: number): Promise<Comment[]> {
+    return this.reader.rows<Comment>(viewer, COMMENTS_OF_FAMILY_SQL, [viewer.tenantId, familyId, limit]);
   }
 
   /** The newest `perFamily` comments of each family (lower-case UUIDs), by family id. */
-  async newestOfFamilies(tenantId: string, familyIds: readonly string[], perFamily: number): Promise<Map<string, Comment[]>> {
-    const rows = await this.prisma.$queryRawUnsafe<(Comment & { familyId: string })[]>(NEWEST_OF_FAMILIES_SQL, tenantId, familyIds, perFamily);
+  async newestOfFamilies(viewer: ReadScope, familyIds: readonly string[], perFamily: number): Promise<Map<string, Comment[]>> {
+    const rows = await this.reader.rows<Comment & { familyId: string }>(viewer, NEWEST_OF_FAMILIES_SQL, [viewer.tenantId, familyIds, perFamily]);
     const byFamily = new Map<string, Comment[]>();
     for (const { familyId, ...comment } of rows) {
       const list = byFamily.get(familyId);
@@ -49,8 +50,8 @@ export class CommentQueries {
   }
 
   /** How many comments each family (lower-case UUIDs) has, by family id; absent means none. */
-  async countsOfFamilies(tenantId: string, familyIds: readonly string[]): Promise<Map<string, number>> {
-    const rows = await this.prisma.$queryRawUnsafe<{ familyId: string; count: number }[]>(COUNTS_SQL, tenantId, familyIds);
+  async countsOfFamilies(viewer: ReadScope, familyIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.reader.rows<{ familyId: string; count: number }>(viewer, COUNTS_SQL, [viewer.tenantId, familyIds]);
     return new Map(rows.map((r) => [r.familyId, r.count]));
   }
 }

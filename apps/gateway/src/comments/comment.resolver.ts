@@ -33,6 +33,6 @@ export class CommentResolver {
   familyComments(@Args(() => FamilyCommentsArgs) { familyId, limit }: FamilyCommentsArgs, @Ctx() ctx: GatewayContext) {
     const checked = checkLimit(limit, 50);
     if (!isUuid(familyId)) return [];
-    return ctx.services.read(CommentQueries).ofFamily(viewerOf(ctx).tenantId, familyId.toLowerCase(), checked);
+    return ctx.services.read(CommentQueries).ofFamily(viewerOf(ctx), familyId.toLowerCase(), checked);
   }
 }

@@ -23,19 +23,19 @@ const byRequest = new WeakMap<GatewayContext, FamilyCommentLoaders>();
 export function familyCommentLoaders(ctx: GatewayContext): FamilyCommentLoaders {
   let loaders = byRequest.get(ctx);
   if (!loaders) {
-    const { tenantId } = viewerOf(ctx);
+    const viewer = viewerOf(ctx);
     const queries = ctx.services.read(CommentQueries);
     loaders = {
       newest: new DataLoader(
         async (ids) => {
-          const found = await queries.newestOfFamilies(tenantId, ids, FAMILY_COMMENTS_MAX);
+          const found = await queries.newestOfFamilies(viewer, ids, FAMILY_COMMENTS_MAX);
           return ids.map((id) => found.get(id) ?? []);
         },
         { maxBatchSize: BATCH_MAX },
       ),
       count: new DataLoader(
         async (ids) => {
-          const found = await queries.countsOfFamilies(tenantId, ids);
+          const found = await queries.countsOfFamilies(viewer, ids);
           return ids.map((id) => found.get(id) ?? 0);
         },
         { maxBatchSize: BATCH_MAX },

@@ -31,6 +31,6 @@ export class CoordinatorResolver {
 
   @Query(() => [Coordinator], { nullable: false, description: "The tenant's coordinators and their caseloads, by name (coordinator, admin)." })
   coordinators(@Ctx() ctx: GatewayContext) {
-    return ctx.services.read(CoordinatorQueries).list(viewerOf(ctx).tenantId);
+    return ctx.services.read(CoordinatorQueries).list(viewerOf(ctx));
   }
 }

@@ -1,12 +1,15 @@
-// Read-model queries of the family feature: plain, indexed reads through Prisma, one round trip
-// per query, always filtered by the viewer's tenant. Rows are mapped to the GraphQL shapes here.
-import type { AtRiskFamily as AtRiskRow, FamilyView, PrismaClient } from "@coop/database";
-import type { EventStore } from "@coop/event-store";
+// Read-model queries of the family feature: plain, indexed reads, one round trip per query, as the
+// reader role under row-level security (reads/tenant-reader.ts) and always filtered by the viewer's
+// tenant as well. Rows are mapped to the GraphQL shapes here.
+import type { AtRiskFamily as AtRiskRow, FamilyView } from "@coop/database";
+import { EventStore, type EventCodec } from "@coop/event-store";
 import type { ReadDeps } from "../context";
 import { afterNotInList, type Page } from "../graphql/arguments";
 import { addYears, daysBetween, firstOfMonth, wholeYears } from "../graphql/dates";
 import { formatDate } from "../graphql/scalars";
 import { isUuid, toSafeNumber } from "../graphql/values";
+import type { ReadScope, TenantReader } from "../reads/tenant-reader";
+import { familyAsOf } from "./family-as-of";
 import type { AtRiskFamily, Child, DomainEvent, Family, MethodTotal, PaymentMonth, PaymentMethod, RiskTier, RiskTierSummary } from "./family.types";
 
 function optionalDate(value: Date | string | null): string | null {
@@ -48,7 +51,7 @@ function toFamily(row: FamilyView, today: string): Family {
   };
 }
 
-/** family_views columns under the model's field names, so raw rows map like Prisma's. */
+/** family_views columns under the model's field names. */
 const FAMILY_COLUMNS = `tenant_id AS "tenantId", family_id::text AS "familyId", family_name AS "familyName", status::text AS status,
   enrollment_date AS "enrollmentDate", parent_name AS "parentName", email, phone, guardians, children,
   children_count AS "childrenCount", oldest_child_birth_date AS "oldestChildBirthDate", total_paid_cents AS "totalPaidCents",
@@ -57,10 +60,22 @@ const FAMILY_COLUMNS = `tenant_id AS "tenantId", family_id::text AS "familyId", 
   risk_factors AS "riskFactors", assigned_coordinator AS "assignedCoordinator", last_contact_date AS "lastContactDate",
   search_text AS "searchText", version, updated_at AS "updatedAt"`;
 
+const FAMILY_SQL = `SELECT ${FAMILY_COLUMNS} FROM family_views WHERE tenant_id = $1 AND family_id = $2::uuid`;
+
 const SEARCH_FILTER = `tenant_id = $1 AND search_text ILIKE '%' || $2 || '%'`;
 
+/**
+ * Searches read family_views through family_views_search: under row-level security PostgreSQL
+ * would not use the trigram index for ILIKE, and the view applies the readers' condition itself
+ * (TableAccess.searchView in @coop/database). The owner, without the settings, reads the table.
+ */
+const SEARCHED: Record<TenantReader["readAs"], string> = { reader: "family_views_search", owner: "family_views" };
+
+/** The trigram index or the name order: which is faster depends on the term, so each search is planned for its own. */
+const PLANNED_PER_TERM = { planEachCall: true } as const;
+
 /** Ordered by family name, then id: a total order, so that pages neither skip nor repeat. */
-const SEARCH_SQL = `SELECT ${FAMILY_COLUMNS} FROM family_views
+const searchSql = (relation: string) => `SELECT ${FAMILY_COLUMNS} FROM ${relation}
 WHERE ${SEARCH_FILTER}
 ORDER BY family_name, family_id
 LIMIT $3`;
@@ -70,17 +85,24 @@ LIMIT $3`;
  * One row with "anchorFound" false when $4 is not in the list (unknown, another tenant's, or not
  * matching the term); one row of nulls with "anchorFound" true when the page is empty.
  */
-const SEARCH_AFTER_SQL = `WITH anchor AS (
-  SELECT family_name AS anchor_name, family_id AS anchor_id FROM family_views WHERE ${SEARCH_FILTER} AND family_id = $4::uuid
+const searchAfterSql = (relation: string) => `WITH anchor AS (
+  SELECT family_name AS anchor_name, family_id AS anchor_id FROM ${relation} WHERE ${SEARCH_FILTER} AND family_id = $4::uuid
 )
 SELECT (SELECT count(*) FROM anchor) > 0 AS "anchorFound", page.* FROM (SELECT 1) AS one
 LEFT JOIN LATERAL (
-  SELECT ${FAMILY_COLUMNS} FROM family_views, anchor
+  SELECT ${FAMILY_COLUMNS} FROM ${relation}, anchor
   WHERE ${SEARCH_FILTER} AND (family_name, family_id) > (anchor_name, anchor_id)
   ORDER BY family_name, family_id
   LIMIT $3
 ) AS page ON true
 ORDER BY page."familyName", page."familyId"`;
+
+/** Enrolled families by tier (the order is the caller's); averages as PostgreSQL's numeric text. */
+const TIERS_SQL = `SELECT risk_tier::text AS "riskTier", count(*)::int AS families,
+  avg(engagement_score)::text AS "avgEngagement", avg(risk_score)::text AS "avgRisk"
+FROM family_views
+WHERE tenant_id = $1 AND status = 'ENROLLED'
+GROUP BY risk_tier`;
 
 /** at_risk_families columns under the model's field names. */
 const AT_RISK_COLUMNS = `family_id::text AS "familyId", family_name AS "familyName", risk_score AS "riskScore", risk_tier::text AS "riskTier",
@@ -151,34 +173,40 @@ interface PaymentMonthRow {
 
 type AtRiskDbRow = Pick<AtRiskRow, "familyId" | "familyName" | "riskScore" | "riskTier" | "riskFactors" | "neverContacted" | "lastContactDate" | "assignedCoordinator">;
 
+/** Every query takes the viewer (its tenant and roles) first: the rows it may see are its tenant's. */
 export class FamilyQueries {
-  private readonly prisma: PrismaClient;
-  private readonly eventStore: EventStore;
+  private readonly reader: TenantReader;
+  private readonly searchSql: { first: string; after: string };
 
-  constructor({ prisma, eventStore }: ReadDeps) {
-    this.prisma = prisma;
-    this.eventStore = eventStore;
+  private readonly codec: EventCodec | null;
+
+  constructor({ reader, codec }: ReadDeps) {
+    this.reader = reader;
+    this.codec = codec;
+    this.searchSql = { first: searchSql(SEARCHED[reader.readAs]), after: searchAfterSql(SEARCHED[reader.readAs]) };
   }
 
-  async family(tenantId: string, id: string, today: string): Promise<Family | null> {
+  async family(viewer: ReadScope, id: string, today: string): Promise<Family | null> {
     if (!isUuid(id)) return null;
-    const row = await this.prisma.familyView.findUnique({ where: { tenantId_familyId: { tenantId, familyId: id.toLowerCase() } } });
+    const [row] = await this.reader.rows<FamilyView>(viewer, FAMILY_SQL, [viewer.tenantId, id.toLowerCase()]);
     return row ? toFamily(row, today) : null;
   }
 
-  async search(tenantId: string, term: string, page: Page, today: string): Promise<Family[]> {
+  async search(viewer: ReadScope, term: string, page: Page, today: string): Promise<Family[]> {
+    const { tenantId } = viewer;
     const rows =
       page.after === null
-        ? await this.prisma.$queryRawUnsafe<FamilyView[]>(SEARCH_SQL, tenantId, escapeLike(term), page.size)
-        : pageRows(await this.prisma.$queryRawUnsafe<Anchored<FamilyView>[]>(SEARCH_AFTER_SQL, tenantId, escapeLike(term), page.size, page.after));
+        ? await this.reader.rows<FamilyView>(viewer, this.searchSql.first, [tenantId, escapeLike(term), page.size], PLANNED_PER_TERM)
+        : pageRows(await this.reader.rows<Anchored<FamilyView>>(viewer, this.searchSql.after, [tenantId, escapeLike(term), page.size, page.after], PLANNED_PER_TERM));
     return rows.map((row) => toFamily(row, today));
   }
 
-  async atRisk(tenantId: string, minRiskScore: number, page: Page, today: string): Promise<AtRiskFamily[]> {
+  async atRisk(viewer: ReadScope, minRiskScore: number, page: Page, today: string): Promise<AtRiskFamily[]> {
+    const { tenantId } = viewer;
     const rows =
       page.after === null
-        ? await this.prisma.$queryRawUnsafe<AtRiskDbRow[]>(AT_RISK_SQL, tenantId, minRiskScore, page.size)
-        : pageRows(await this.prisma.$queryRawUnsafe<Anchored<AtRiskDbRow>[]>(AT_RISK_AFTER_SQL, tenantId, minRiskScore, page.size, page.after));
+        ? await this.reader.rows<AtRiskDbRow>(viewer, AT_RISK_SQL, [tenantId, minRiskScore, page.size])
+        : pageRows(await this.reader.rows<Anchored<AtRiskDbRow>>(viewer, AT_RISK_AFTER_SQL, [tenantId, minRiskScore, page.size, page.after]));
     return rows.map((row) => {
       const lastContactDate = optionalDate(row.lastContactDate);
       return {
@@ -196,26 +224,21 @@ export class FamilyQueries {
     });
   }
 
-  async byRiskTier(tenantId: string): Promise<RiskTierSummary[]> {
-    const groups = await this.prisma.familyView.groupBy({
-      by: ["riskTier"],
-      where: { tenantId, status: "ENROLLED" },
-      _count: { _all: true },
-      _avg: { engagementScore: true, riskScore: true },
-    });
+  async byRiskTier(viewer: ReadScope): Promise<RiskTierSummary[]> {
+    const groups = await this.reader.rows<{ riskTier: RiskTier; families: number; avgEngagement: string | null; avgRisk: string | null }>(viewer, TIERS_SQL, [viewer.tenantId]);
     return groups
       .map((g) => ({
         riskTier: g.riskTier,
-        families: g._count._all,
-        avgEngagement: Number(g._avg.engagementScore ?? 0),
-        avgRisk: Number(g._avg.riskScore ?? 0),
+        families: g.families,
+        avgEngagement: Number(g.avgEngagement ?? 0),
+        avgRisk: Number(g.avgRisk ?? 0),
       }))
       .sort((a, b) => TIER_ORDER.indexOf(a.riskTier) - TIER_ORDER.indexOf(b.riskTier));
   }
 
   /** Months from the first day of `from`'s month to `to`, newest first. */
-  async paymentMonths(tenantId: string, from: string, to: string): Promise<PaymentMonth[]> {
-    const rows = await this.prisma.$queryRawUnsafe<PaymentMonthRow[]>(PAYMENT_MONTHS_SQL, tenantId, firstOfMonth(from), to);
+  async paymentMonths(viewer: ReadScope, from: string, to: string): Promise<PaymentMonth[]> {
+    const rows = await this.reader.rows<PaymentMonthRow>(viewer, PAYMENT_MONTHS_SQL, [viewer.tenantId, firstOfMonth(from), to]);
     return rows.map((row) => ({
       month: formatDate(row.month),
       paymentCount: row.paymentCount,
@@ -230,10 +253,20 @@ export class FamilyQueries {
     }));
   }
 
+  /** The family as it was at `asOf`, folded from its events under the viewer's settings (null before its enrolment). */
+  async familyAsOf(viewer: ReadScope, id: string, asOf: Date, today: string): Promise<Family | null> {
+    if (!isUuid(id)) return null;
+    return this.reader.transaction(viewer, (client) => familyAsOf(new EventStore(client, { codec: this.codec ?? undefined }), viewer.tenantId, id, asOf, today));
+  }
+
   /** The family's stream as stored (raw, with stored schema versions), in order; [] if none. */
-  async history(tenantId: string, id: string): Promise<DomainEvent[]> {
+  async history(viewer: ReadScope, id: string): Promise<DomainEvent[]> {
     if (!isUuid(id)) return [];
-    const events = await this.eventStore.readStream({ tenantId, streamType: "Family", streamId: id.toLowerCase() }, 0, { stored: true });
+    // The event store's own query, on the reader's connection and under the viewer's settings; the
+    // personal fields opened with the family's key (erased once it is forgotten).
+    const events = await this.reader.transaction(viewer, (client) =>
+      new EventStore(client, { codec: this.codec ?? undefined }).readStream({ tenantId: viewer.tenantId, streamType: "Family", streamId: id.toLowerCase() }, 0, { stored: true }),
+    );
     return events.map((e) => ({
       position: e.position,
       version: e.streamVersion,

@@ -10,7 +10,6 @@ import { badUserInput } from "../errors/errors";
 import { pageOf, viewerOf } from "../graphql/arguments";
 import { CommandReceipt } from "../graphql/command-receipt";
 import { commandIdOf, dispatch } from "../graphql/dispatch";
-import { familyAsOf } from "./family-as-of";
 import { FamilyQueries, spanWithinYears } from "./family.queries";
 import {
   AddChildInput,
@@ -148,9 +147,9 @@ export class FamilyResolver {
     description: "A family of the viewer's tenant; null if unknown (any role). With asOf: the family as it was at that instant, folded from its events (null before its enrolment).",
   })
   family(@Args(() => FamilyArgs) { id, asOf }: FamilyArgs, @Ctx() ctx: GatewayContext) {
-    const { tenantId } = viewerOf(ctx);
-    if (asOf) return familyAsOf(ctx.services.eventStore, tenantId, id, asOf, ctx.services.today());
-    return this.queries(ctx).family(tenantId, id, ctx.services.today());
+    const viewer = viewerOf(ctx);
+    if (asOf) return this.queries(ctx).familyAsOf(viewer, id, asOf, ctx.services.today());
+    return this.queries(ctx).family(viewer, id, ctx.services.today());
   }
 
   @Query(() => [Family], { nullable: false, description: "Case-insensitive substring of the family's or a child's name, by family name then id (any role). Pages: first and after." })
@@ -160,7 +159,7 @@ export class FamilyResolver {
     if (term.length > TERM_MAX) throw badUserInput("term", `term must be at most ${TERM_MAX} characters`);
     // No stored name holds these, and PostgreSQL refuses a NUL in a parameter.
     if (!isStorableText(term)) throw badUserInput("term", "term must not contain NUL characters or unpaired surrogates");
-    return this.queries(ctx).search(viewerOf(ctx).tenantId, term, page, ctx.services.today());
+    return this.queries(ctx).search(viewerOf(ctx), term, page, ctx.services.today());
   }
 
   @Query(() => [AtRiskFamily], { nullable: false, description: "Enrolled families at or above a risk score, in the contract's order then by id (coordinator, admin). Pages: first and after." })
@@ -168,19 +167,19 @@ export class FamilyResolver {
     const min = args.minRiskScore ?? 70;
     if (min < 0 || min > 100) throw badUserInput("minRiskScore", "minRiskScore must be between 0 and 100");
     const page = pageOf(args, info, 100);
-    return this.queries(ctx).atRisk(viewerOf(ctx).tenantId, min, page, ctx.services.today());
+    return this.queries(ctx).atRisk(viewerOf(ctx), min, page, ctx.services.today());
   }
 
   @Query(() => [RiskTierSummary], { nullable: false, description: "Enrolled families by risk tier (coordinator, admin)." })
   familiesByRiskTier(@Ctx() ctx: GatewayContext) {
-    return this.queries(ctx).byRiskTier(viewerOf(ctx).tenantId);
+    return this.queries(ctx).byRiskTier(viewerOf(ctx));
   }
 
   @Query(() => [PaymentMonth], { nullable: false, description: "Monthly payment analytics, newest month first (finance, admin)." })
   paymentAnalytics(@Args(() => PaymentAnalyticsArgs) { from, to }: PaymentAnalyticsArgs, @Ctx() ctx: GatewayContext) {
     if (from > to) throw badUserInput("from", "from must not be after to");
     if (!spanWithinYears(from, to, ANALYTICS_MAX_YEARS)) throw badUserInput("to", `from and to may be at most ${ANALYTICS_MAX_YEARS} years apart`);
-    return this.queries(ctx).paymentMonths(viewerOf(ctx).tenantId, from, to);
+    return this.queries(ctx).paymentMonths(viewerOf(ctx), from, to);
   }
 
   @Query(() => [DomainEvent], {
@@ -188,6 +187,6 @@ export class FamilyResolver {
     description: "The family's events in their stored schema, in order: the audit trail (coordinator, admin). Personal fields read as (erased) or null once the family is forgotten.",
   })
   familyHistory(@Arg("id", () => ID, { nullable: false }) id: string, @Ctx() ctx: GatewayContext) {
-    return this.queries(ctx).history(viewerOf(ctx).tenantId, id);
+    return this.queries(ctx).history(viewerOf(ctx), id);
   }
 }

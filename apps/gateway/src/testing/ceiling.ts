@@ -1,7 +1,7 @@
 // The no-I/O ceiling of the gateway, for `pnpm bench`: the gateway's own schema, Apollo set-up,
 // HTTP handler and token verification, with stub services in place of the command bus, the event
-// store and Prisma. A mutation answers a canned receipt at once and a query canned rows, so the
-// ceiling carries every per-request cost of the real gateway except its I/O.
+// store and the read models. A mutation answers a canned receipt at once and a query canned rows,
+// so the ceiling carries every per-request cost of the real gateway except its I/O.
 // Run as a process of its own, like the gateway: `PORT=4100 JWT_SECRET=... tsx src/testing/ceiling.ts`.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -91,7 +91,7 @@ export function ceilingServices(logger: Logger): Services {
     },
   };
   const families: Pick<FamilyQueries, "family" | "search" | "atRisk" | "byRiskTier" | "paymentMonths" | "history"> = {
-    family: async (_tenantId, id) => cannedFamily(id),
+    family: async (_viewer, id) => cannedFamily(id),
     search: async () => [cannedFamily(AT_RISK_ROW.familyId)],
     atRisk: async () => [AT_RISK_ROW],
     byRiskTier: async () => [TIER_ROW],
@@ -108,7 +108,6 @@ export function ceilingServices(logger: Logger): Services {
     read: <T>(queries: ReadQueries<T>): T => (stubs.get(queries) as T | undefined) ?? noIo<T>(queries.name),
     eventStore: noIo("event store"),
     consistency: noIo("consistency"),
-    prisma: noIo("Prisma client"),
     metrics: createMetrics(),
     logger,
     today: () => new Date().toISOString().slice(0, 10),

@@ -1,4 +1,4 @@
-// `pnpm projections status|rebuild|resume|dead-letters|retry|skip`: operating the projections.
+// `pnpm projections status|rebuild|resume|dead-letters|retry|skip|drift`: operating the projections.
 // Exit codes: 0 done, 1 failed, 2 usage (unknown command, projection or stream).
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
@@ -23,9 +23,10 @@ import { leaseHolder, PUBLISHER_LEASE } from "../runtime/lease";
 import { personalDataEventStore } from "../runtime/personal-data";
 import { LaneProjector } from "../runtime/projector";
 import { isRebuildRunning, rebuildProjection } from "../runtime/rebuild";
-import { checkRegistry, checkTables, findProjection } from "../runtime/registry";
+import { checkRegistry, checkTables, declaredTables, findProjection } from "../runtime/registry";
 import { READ_MODEL_WRITER_SETTINGS } from "../runtime/session-settings";
 import { readWatermarkHolder } from "../runtime/watermark";
+import { applyRepairs, findDrift, formatDrift, schemaComparisonUnavailable } from "./drift";
 import { formatTable } from "./format";
 
 const USAGE = `usage: pnpm projections <command>
@@ -40,19 +41,31 @@ const USAGE = `usage: pnpm projections <command>
   skip NAME STREAM --reason TEXT [--by WHO]
                                 skip a parked stream's failing event (recorded with who and why),
                                 then retry the rest of the stream
+  drift [--apply]               every declared table (projections' and the event store's) against
+                                schema.prisma (columns, indexes) and the access declarations
+                                (row-level security, policies, the reader role's grants): each
+                                difference and the SQL that repairs it; exit 1 when there is any.
+                                --apply runs that SQL
 STREAM is a stream (family) id, or TENANT/ID when the id is parked in several tenants.
 projections: ${projections.map((p) => p.name).join(", ")}`;
 
 class UsageError extends Error {}
 
-const COMMANDS = ["status", "rebuild", "resume", "dead-letters", "retry", "skip"];
+const COMMANDS = ["status", "rebuild", "resume", "dead-letters", "retry", "skip", "drift"];
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv.filter((a) => a !== "--"),
-      options: { lanes: { type: "boolean" }, json: { type: "boolean" }, reason: { type: "string" }, by: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        lanes: { type: "boolean" },
+        json: { type: "boolean" },
+        reason: { type: "string" },
+        by: { type: "string" },
+        apply: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -67,7 +80,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "${command}"`);
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(" ")}`);
-  if (command === "status" && name !== undefined) throw new UsageError(`status takes no projection, got "${name}"`);
+  if ((command === "status" || command === "drift") && name !== undefined) throw new UsageError(`${command} takes no projection, got "${name}"`);
+  if (values.apply && command !== "drift") throw new UsageError("--apply is for drift only");
   const needsName = ["rebuild", "resume", "retry", "skip"].includes(command);
   if (needsName && name === undefined) throw new UsageError(`${command} needs a projection name`);
   if (name !== undefined && !findProjection(projections, name)) {
@@ -88,6 +102,8 @@ async function main(argv: string[]): Promise<number> {
     onError: () => undefined,
   });
   try {
+    // Drift reads (and with --apply repairs) the schema alone: missing tables are among what it reports.
+    if (command === "drift") return await drift(pool, config.databaseUrl, Boolean(values.apply));
     await checkTables(pool, projections);
     await ensureProjectionRows(pool, projections, config.lanes);
     const eventStore = personalDataEventStore(pool, config);
@@ -339,6 +355,38 @@ async function retryOrSkip(
     }
   }
   return failed > 0 ? 1 : 0;
+}
+
+/**
+ * Prints every difference and its repair; with --apply runs the repairs, then looks again (a table
+ * created by a repair may need its row-level security next: up to three rounds).
+ */
+async function drift(pool: ReturnType<typeof createPool>, url: string, apply: boolean): Promise<number> {
+  const tables = declaredTables(projections);
+  const views = tables.filter((t) => t.searchView).length;
+  const unavailable = schemaComparisonUnavailable();
+  if (unavailable) console.log(`columns and indexes not compared: ${unavailable} (run drift from a checkout of the repository)`);
+  let drifts = await findDrift(pool, tables, { url, reference: unavailable ? null : undefined });
+  for (let round = 1; drifts.length > 0; round++) {
+    console.log(`${drifts.length} difference(s) from schema.prisma and the access declarations, each with the SQL that repairs it:\n`);
+    console.log(formatDrift(drifts));
+    if (!apply) {
+      console.log("\nrepair with: pnpm projections drift --apply");
+      return 1;
+    }
+    if (drifts.every((d) => d.repair.length === 0) || round > 3) {
+      console.log("\nwhat is left cannot be repaired by drift --apply (see above)");
+      return 1;
+    }
+    const ran = await applyRepairs(pool, drifts);
+    console.log(`\napplied ${ran} statement(s); looking again ...\n`);
+    drifts = await findDrift(pool, tables, { url, reference: unavailable ? null : undefined });
+  }
+  console.log(
+    `no drift: ${tables.length} tables${views > 0 ? ` and ${views} search view(s)` : ""} match ${unavailable ? "" : "schema.prisma (columns, keys, indexes) and "}` +
+      "the access declarations (row-level security enabled and forced, policies, the reader role and its grants)",
+  );
+  return unavailable ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -290,7 +290,7 @@ export const familyDetailProjection: ProjectionDefinition = {
   followsStreams: ["Family"],
   // Gateways push each family's new version to its subscribers (familyChanged, tenantActivity).
   announcesChanges: true,
-  tables: [{ name: "family_views", readers: ANY_ROLE }],
+  tables: [{ name: "family_views", readers: ANY_ROLE, searchView: "family_views_search" }],
   async apply(client, events, tables) {
     if (events.length === 0) return;
     const table = tableName(tables, "family_views");

@@ -8,10 +8,19 @@ export type TableNames = Readonly<Record<string, string>>;
 export type ReaderRole = "admin" | "coordinator" | "finance";
 export const ANY_ROLE: readonly ReaderRole[] = ["admin", "coordinator", "finance"];
 
-/** A table a projection writes, and the roles that may read its rows (of their own tenant). */
+/**
+ * A table a projection writes, and the roles that may read its rows (of their own tenant): row-level
+ * security is generated from this (`pnpm db:rls`) and checked by `pnpm projections drift`.
+ */
 export interface ReadModelTable {
   name: string;
   readers: readonly ReaderRole[];
+  /**
+   * A view of the table, under the same readers' condition, for queries that search it with ILIKE
+   * on a trigram index (which row-level security keeps PostgreSQL from using): see
+   * `TableAccess.searchView` in @coop/database.
+   */
+  searchView?: string;
 }
 
 /**

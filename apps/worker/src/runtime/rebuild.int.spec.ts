@@ -2,7 +2,7 @@
 // afterwards the same content and the same index/constraint names (the schema still matches
 // schema.prisma); and a rebuild while commands flow hands over to live processing exactly.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPool } from "@coop/database";
+import { createPool, READER_ROLE } from "@coop/database";
 import type pg from "pg";
 import { projections } from "../projections/projections";
 import { tablesOf } from "../projections/types";
@@ -18,10 +18,13 @@ const TABLES = projections.flatMap(tablesOf);
 
 let stack: TestStack;
 let readers: pg.Pool;
+/** Sessions as the gateway's reader role, searching through the search view as the gateway does. */
+let searchers: pg.Pool;
 
 beforeAll(async () => {
   stack = await TestStack.create("rebuild");
   readers = createPool(stack.db.url, { max: 4, application_name: "rebuild-test-readers", onError: () => undefined });
+  searchers = createPool(stack.db.url, { max: 1, application_name: "rebuild-test-searchers", settings: { role: READER_ROLE }, onError: () => undefined });
   stack.startWorkers(2);
   await stack.waitForWorkers();
   await stack.run(generateWorkload({ seed: randomSeed(), families: 150, commands: 3_000 }));
@@ -30,6 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await readers?.end();
+  await searchers?.end();
   await stack?.close();
 });
 
@@ -42,6 +46,9 @@ async function snapshot(pool: pg.Pool): Promise<Record<string, string[]>> {
   return out;
 }
 
+const VIEWS = projections.flatMap((p) => p.tables.flatMap((t) => (t.searchView ? [t.searchView] : [])));
+
+/** Index and constraint names, and what row-level security hangs on: flags, policies, grants, search views. */
 async function schemaNames(pool: pg.Pool): Promise<string[]> {
   const { rows } = await pool.query<{ name: string }>(
     `SELECT 'index ' || tablename || '.' || indexname || ': ' || regexp_replace(indexdef, '^.* USING ', '') AS name
@@ -49,14 +56,25 @@ async function schemaNames(pool: pg.Pool): Promise<string[]> {
      UNION ALL
      SELECT 'constraint ' || conrelid::regclass::text || '.' || conname || ' ' || contype::text FROM pg_constraint
       WHERE conrelid::regclass::text = ANY($1::text[])
+     UNION ALL
+     SELECT 'row security ' || relname || ': enabled ' || relrowsecurity || ', forced ' || relforcerowsecurity || ', owner ' || pg_get_userbyid(relowner)
+       FROM pg_class WHERE relname = ANY($1::text[]) AND relnamespace = current_schema()::regnamespace
+     UNION ALL
+     SELECT 'policy ' || tablename || '.' || policyname || ': ' || permissive || ' ' || cmd || ' to ' || roles::text || ' using ' || coalesce(qual, '-') || ' check ' || coalesce(with_check, '-')
+       FROM pg_policies WHERE schemaname = current_schema() AND tablename = ANY($1::text[])
+     UNION ALL
+     SELECT 'grant ' || table_name || ': ' || privilege_type || ' to ' || grantee FROM information_schema.role_table_grants
+      WHERE table_schema = current_schema() AND table_name = ANY($1::text[] || $2::text[])
+     UNION ALL
+     SELECT 'view ' || viewname || ' of ' || viewowner || ': ' || definition FROM pg_views WHERE schemaname = current_schema() AND viewname = ANY($2::text[])
      ORDER BY 1`,
-    [TABLES],
+    [TABLES, VIEWS],
   );
   return rows.map((r) => r.name);
 }
 
 /** Queries the read models in a loop, as the gateway would, and records what it saw. */
-function queryLoop(pool: pg.Pool, minimum: Record<string, number>) {
+function queryLoop(pool: pg.Pool, minimum: Record<string, number>, searchPool: pg.Pool) {
   let running = true;
   const seen = { queries: 0, errors: [] as string[], shortfalls: [] as string[] };
   const loop = (async () => {
@@ -69,7 +87,12 @@ function queryLoop(pool: pg.Pool, minimum: Record<string, number>) {
           await pool.query("SELECT * FROM at_risk_families WHERE tenant_id = $1 AND risk_score >= 40 ORDER BY risk_score DESC, never_contacted DESC, last_contact_date, family_name LIMIT 100", ["tenant-b"]);
           const months = await pool.query("SELECT m.*, (SELECT json_agg(x) FROM payment_month_methods x WHERE x.tenant_id = m.tenant_id AND x.month = m.month) FROM payment_months m WHERE tenant_id = $1 ORDER BY month DESC", ["tenant-a"]);
           if (months.rowCount === 0) seen.shortfalls.push("payment analytics came back empty");
-          seen.queries += 4;
+          const search = (await searchPool.query(
+            `SELECT set_config('app.tenant_id', 'tenant-a', true), set_config('app.roles', 'finance', true);
+             SELECT count(*)::int AS n FROM family_views_search WHERE tenant_id = 'tenant-a' AND search_text ILIKE '%a%'`,
+          )) as unknown as pg.QueryResult<{ n: number }>[];
+          if (search[1]!.rows[0]!.n === 0) seen.shortfalls.push("a search through family_views_search came back empty");
+          seen.queries += 5;
         } catch (error) {
           seen.errors.push((error as Error).message);
         }
@@ -90,10 +113,17 @@ describe("projections rebuild", () => {
   it("rebuilds every projection while queries keep answering, leaving content and schema as they were", async () => {
     const before = await snapshot(stack.pool);
     const names = await schemaNames(stack.pool);
+    // Not vacuous: every table has its policies, and the search view is there.
+    for (const table of TABLES) {
+      expect(names, table).toContain(`row security ${table}: enabled true, forced true, owner ${(await stack.pool.query("SELECT current_user AS u")).rows[0].u}`);
+      expect(names.filter((n) => n.startsWith(`policy ${table}.`)).length, table).toBe(2);
+      expect(names, table).toContain(`grant ${table}: SELECT to coop_reader`);
+    }
+    for (const view of VIEWS) expect(names.some((n) => n.startsWith(`view ${view} `)), view).toBe(true);
     const minimum = Object.fromEntries(Object.entries(before).map(([t, rows]) => [t, rows.length]));
     for (const table of TABLES) expect(minimum[table], table).toBeGreaterThan(0);
 
-    const loop = queryLoop(readers, minimum);
+    const loop = queryLoop(readers, minimum, searchers);
     const outputs: string[] = [];
     for (const p of projections) {
       const result = await runProjectionsCli(["rebuild", p.name], stack.workerEnv());

@@ -221,6 +221,75 @@ async function restoreIndexNames(client: pg.ClientBase, table: string, original:
   }
 }
 
+interface DependentView {
+  name: string;
+  definition: string;
+  options: string[] | null;
+  owner: string;
+  grants: { grantee: string; privilege_type: string }[];
+}
+
+/**
+ * The views over a projection's tables (the search view of row-level security), which a swap must
+ * drop and create again over the new tables: a view follows its table through a rename, and would
+ * keep the old one from being dropped. A view over such a view is refused rather than lost.
+ */
+async function viewsOver(client: pg.ClientBase, tables: readonly string[]) {
+  const { rows } = await client.query<{ oid: string; name: string; definition: string; options: string[] | null; owner: string }>(
+    `SELECT DISTINCT v.oid::text AS oid, v.relname AS name, pg_get_viewdef(v.oid) AS definition, v.reloptions AS options, pg_get_userbyid(v.relowner) AS owner
+       FROM pg_depend d
+       JOIN pg_rewrite r ON r.oid = d.objid
+       JOIN pg_class v ON v.oid = r.ev_class
+      WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+        AND d.refobjid = ANY (SELECT to_regclass(quote_ident(t)) FROM unnest($1::text[]) t) AND v.oid <> d.refobjid
+      ORDER BY v.relname`,
+    [tables],
+  );
+  return rows;
+}
+
+/**
+ * Locks the tables for the swap, and the views over them first: a query on a view locks the view,
+ * then its table, and the swap must take them in the same order or the two deadlock.
+ */
+async function lockForSwap(client: pg.ClientBase, tables: readonly string[]): Promise<void> {
+  const views = (await viewsOver(client, tables)).map((v) => v.name);
+  await client.query(`LOCK TABLE ${[...views, ...tables].map(ident).join(", ")} IN ACCESS EXCLUSIVE MODE`);
+}
+
+async function dropDependentViews(client: pg.ClientBase, tables: readonly string[]): Promise<DependentView[]> {
+  const rows = await viewsOver(client, tables);
+  const views: DependentView[] = [];
+  for (const view of rows) {
+    const { rows: nested } = await client.query<{ name: string }>(
+      `SELECT DISTINCT r.ev_class::regclass::text AS name FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+        WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = $1::oid AND r.ev_class <> $1::oid`,
+      [view.oid],
+    );
+    if (nested.length > 0) throw new Error(`view ${view.name} has views over it (${nested.map((n) => n.name).join(", ")}), which a swap would have to rebuild too`);
+    const { rows: grants } = await client.query<{ grantee: string; privilege_type: string }>(
+      `SELECT grantee, privilege_type FROM information_schema.role_table_grants
+        WHERE table_schema = current_schema() AND table_name = $1 AND grantee <> $2`,
+      [view.name, view.owner],
+    );
+    views.push({ ...view, grants });
+    await client.query(`DROP VIEW ${ident(view.name)}`);
+  }
+  return views;
+}
+
+async function createViews(client: pg.ClientBase, views: readonly DependentView[]): Promise<void> {
+  for (const view of views) {
+    const options = view.options?.length ? ` WITH (${view.options.join(", ")})` : "";
+    await client.query(`CREATE VIEW ${ident(view.name)}${options} AS ${view.definition}`);
+    const { rows } = await client.query<{ owner: string }>("SELECT current_user AS owner");
+    if (rows[0]!.owner !== view.owner) await client.query(`ALTER VIEW ${ident(view.name)} OWNER TO ${ident(view.owner)}`);
+    for (const g of view.grants) {
+      await client.query(`GRANT ${g.privilege_type} ON ${ident(view.name)} TO ${g.grantee === "PUBLIC" ? "PUBLIC" : ident(g.grantee)}`);
+    }
+  }
+}
+
 export interface RebuildOptions {
   pool: pg.Pool;
   eventStore: EventStore;
@@ -414,7 +483,8 @@ async function swap(options: RebuildOptions, shadow: ShadowBuild): Promise<{ che
     }
     const originals = new Map<string, IndexInfo[]>();
     for (const live of tablesOf(projection)) originals.set(live, await indexesOf(client, live));
-    await client.query(`LOCK TABLE ${tablesOf(projection).map(ident).join(", ")} IN ACCESS EXCLUSIVE MODE`);
+    await lockForSwap(client, tablesOf(projection));
+    const views = await dropDependentViews(client, tablesOf(projection));
     for (const live of tablesOf(projection)) {
       const old = `${live}__old`;
       await client.query(`DROP TABLE IF EXISTS ${ident(old)}`);
@@ -423,6 +493,7 @@ async function swap(options: RebuildOptions, shadow: ShadowBuild): Promise<{ che
       await client.query(`DROP TABLE ${ident(old)}`);
       await restoreIndexNames(client, live, originals.get(live)!);
     }
+    await createViews(client, views);
     // Every lane of the new layout starts at the checkpoint the shadow reached, with nothing handed
     // to it beyond (the publisher's next batch hands it what comes after).
     await client.query("DELETE FROM projection_lanes WHERE projection = $1", [projection.name]);

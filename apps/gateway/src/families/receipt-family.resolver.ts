@@ -21,11 +21,12 @@ export class ReceiptFamilyResolver {
   async family(@Root() receipt: CommandReceipt, @Ctx() ctx: GatewayContext): Promise<Family | null> {
     const first = receipt.events[0];
     if (!first || aggregateOf(first)?.streamType !== "Family") return null;
-    const { tenantId } = viewerOf(ctx);
+    const viewer = viewerOf(ctx);
     const { consistency, today } = ctx.services;
     const queries = ctx.services.read(FamilyQueries);
     try {
-      return await consistency.familyAt(tenantId, receipt.streamId, receipt.version, receipt.position, () => queries.family(tenantId, receipt.streamId, today()), consistency.deadline());
+      const load = () => queries.family(viewer, receipt.streamId, today());
+      return await consistency.familyAt(viewer.tenantId, receipt.streamId, receipt.version, receipt.position, load, consistency.deadline());
     } catch (error) {
       throw error instanceof ConsistencyTimeout ? consistencyTimeout(error.message) : error;
     }

@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { exitOnSignals } from "@coop/process";
 import { ConfigError, loadConfig } from "@coop/config";
 import type { ReadQueries, Services } from "../context";
 import { TokenVerifier } from "../auth/token";
@@ -191,17 +192,7 @@ async function main() {
   const logger = createLogger(config.logLevel, "gateway-ceiling");
   const ceiling = await startCeilingGateway({ jwtSecret: config.jwtSecret, nodeEnv: config.nodeEnv, logger, port: config.port });
   logger.info({ port: config.port }, "gateway ceiling (no I/O) listening");
-  const stop = () => {
-    ceiling.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "ceiling: shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  exitOnSignals(() => ceiling.close(), (error) => logger.error({ err: error }, "ceiling: shutdown failed"));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -2,6 +2,7 @@
 // reading as DATABASE_URL's user (the tables' owner) with the queries' tenant filter alone, no
 // reader role, no settings, searches on the table itself. Never for anything but that comparison.
 // Run as a process of its own, like the gateway: `PORT=4200 JWT_SECRET=... tsx src/testing/owner-reads.ts`.
+import { exitOnSignals } from "@coop/process";
 import { ConfigError, loadConfig } from "@coop/config";
 import { createLogger } from "../logger";
 import { createGateway } from "../server";
@@ -18,17 +19,7 @@ async function main() {
   const logger = createLogger(config.logLevel, "gateway-owner-reads");
   const gateway = await createGateway(config, { logger, readAs: "owner" });
   logger.warn({ port: gateway.port }, "gateway reading as the tables' owner, without row-level security (benchmark baseline only)");
-  const stop = () => {
-    gateway.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "owner-reads: shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  exitOnSignals(() => gateway.close(), (error) => logger.error({ err: error }, "owner-reads: shutdown failed"));
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { familyAggregate, type FamilyCommand } from "./family.aggregate";
-import { cmd, CONTEXT, enrolled, ev, FAMILY_ID, fold, given, rejectsField } from "./family.test-kit";
+import { cmd, CONTEXT, enrolled, ev, FAMILY_ID, given } from "./family.test-kit";
 
 describe("familyAggregate", () => {
   it("describes the Family stream", () => {
@@ -111,17 +111,6 @@ describe("every command but enrolment needs an enrolled family", () => {
     for (const history of [[...enrolled, ev.forgotten()], [...enrolled, ev.withdrawn(), ev.forgotten()]]) {
       for (const command of allCommands()) given(history).when(command).thenRejects({ type: "Refused", reason: "FAMILY_FORGOTTEN" });
     }
-  });
-});
-
-describe("ForgetFamily", () => {
-  it("forgets an enrolled family: its status only, nothing personal to keep", () => {
-    given(enrolled).when(cmd.forget()).thenEvents([ev.forgotten()]);
-    expect(fold([...enrolled, ev.forgotten()])).toMatchObject({ status: "Forgotten", familyId: FAMILY_ID });
-  });
-
-  it("needs only a family id", () => {
-    rejectsField(cmd.forget({ familyId: "nope" }), "familyId");
   });
 });
 

@@ -85,7 +85,9 @@ export async function postGraphQL<T>(url: string, query: string, variables?: Rec
 export async function startStack(prefix: string, options: StackOptions = {}): Promise<Stack> {
   const db = await createTestDatabase(prefix);
   const queuePrefix = `gwtest-${randomBytes(5).toString("hex")}`;
-  const env = { DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix, ...options.env };
+  // Other tests of the shared PostgreSQL hold transactions open for seconds, and the store's
+  // watermark is the whole cluster's oldest transaction: reads wait longer here than in production.
+  const env = { DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix, CONSISTENCY_TIMEOUT_MS: "30000", ...options.env };
   const config = testConfig(env);
   const gateways: Gateway[] = [];
   const pool = createPool(db.url, { max: 4, application_name: "gateway-test-observer" });

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "@coop/process";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const tsx = join(root, "node_modules/.bin/tsx");
@@ -14,18 +14,6 @@ export interface StackEnv {
   jwtSecret: string;
   /** DATA_KEY_SECRET of the processes (they run as production). */
   dataKeySecret: string;
-}
-
-/** A free TCP port on loopback, found by binding port 0. */
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
 }
 
 export interface AppProcessOptions {

@@ -2,3 +2,4 @@
 export { installFaultNets, type FaultNetOptions, type NetLogger } from "./fault-nets";
 export { throttledWarn, type WarnFn } from "./log-throttle";
 export { exitOnSignals } from "./signals";
+export { freePort } from "./ports";

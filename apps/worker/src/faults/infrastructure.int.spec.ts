@@ -24,7 +24,7 @@ import { personalDataEventStore } from "../runtime/personal-data";
 import { verifyReadModels } from "../test-kit/compare";
 import { HttpCommands } from "../test-kit/http-commands";
 import { ExpectedModel } from "../test-kit/model";
-import { freePort } from "../test-kit/ports";
+import { freePort } from "@coop/process";
 import { PrivatePostgres } from "../test-kit/private-postgres";
 import { PrivateRedis } from "../test-kit/private-redis";
 import { randomSeed } from "../test-kit/random";

@@ -6,7 +6,7 @@ import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "./ports";
+import { freePort } from "@coop/process";
 
 const run = promisify(execFile);
 

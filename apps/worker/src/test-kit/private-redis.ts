@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
-import { freePort } from "./ports";
+import { freePort } from "@coop/process";
 
 export class PrivateRedis {
   private child: ChildProcess | null = null;

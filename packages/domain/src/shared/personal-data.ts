@@ -82,39 +82,77 @@ export function forEachPersonalValue(data: unknown, paths: readonly PersonalData
  * aggregate folding its state) never pays for it. Values inside arrays are replaced at once.
  */
 export function mapPersonalDataLazily(data: unknown, paths: readonly PersonalDataPath[], prepare: (value: unknown) => (() => unknown) | null): unknown {
-  const fresh = new WeakSet<object>();
+  // The copies this call made (ours to change): a short list, cheaper than a WeakSet per event.
+  const fresh: object[] = [];
   let result = data;
   for (const path of paths) result = lazyAt(result, segmentsOf(path), 0, prepare, fresh);
   return result;
 }
 
-function ownCopy<T extends object>(value: T, fresh: WeakSet<object>): T {
-  if (fresh.has(value)) return value; // made by this call: ours to change
+function ownCopy<T extends object>(value: T, fresh: object[]): T {
+  if (fresh.includes(value)) return value;
   const copy = (Array.isArray(value) ? [...value] : { ...value }) as T;
-  fresh.add(copy);
+  fresh.push(copy);
   return copy;
 }
 
-function defineLazy(target: Record<string, unknown>, key: string, compute: () => unknown): void {
-  let done = false;
-  let cached: unknown;
-  Object.defineProperty(target, key, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      if (!done) {
-        cached = compute();
-        done = true;
-      }
-      return cached;
-    },
-    set(value: unknown) {
-      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-    },
-  });
+// Where an object keeps its lazy values: one hidden slot per object, and one getter and setter per
+// field name shared by every object. V8 keeps accessor functions in an object's hidden class, so a
+// getter closure per object would give each object a class of its own (12 µs each, and the
+// garbage collector's time on top); shared accessors keep one class per shape.
+const LAZY_SLOTS = Symbol("lazy personal values");
+type LazySlot = { compute: (() => unknown) | null; value: unknown };
+type WithSlots = Record<string, unknown> & { [LAZY_SLOTS]?: Record<string, LazySlot> };
+const accessors = new Map<string, PropertyDescriptor>();
+
+function accessorFor(key: string): PropertyDescriptor {
+  let descriptor = accessors.get(key);
+  if (!descriptor) {
+    descriptor = {
+      enumerable: true,
+      configurable: true,
+      get(this: WithSlots) {
+        const slot = this[LAZY_SLOTS]![key]!;
+        if (slot.compute) {
+          slot.value = slot.compute();
+          slot.compute = null;
+        }
+        return slot.value;
+      },
+      set(this: WithSlots, value: unknown) {
+        Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
+      },
+    };
+    accessors.set(key, descriptor);
+  }
+  return descriptor;
 }
 
-function lazyAt(value: unknown, segments: readonly Segment[], at: number, prepare: (value: unknown) => (() => unknown) | null, fresh: WeakSet<object>): unknown {
+/**
+ * A copy of `value` whose `key` is computed on first read, built property by property in the
+ * original order (turning a data property into an accessor would make the object a slow one).
+ */
+function withLazy(value: Record<string, unknown>, key: string, compute: () => unknown, fresh: object[]): Record<string, unknown> {
+  let target = value as WithSlots;
+  if (fresh.includes(value)) Object.defineProperty(target, key, accessorFor(key));
+  else {
+    target = {};
+    for (const k of Object.keys(value)) {
+      if (k === key) Object.defineProperty(target, k, accessorFor(k));
+      else target[k] = value[k];
+    }
+    fresh.push(target);
+  }
+  let slots = target[LAZY_SLOTS];
+  if (!slots) {
+    slots = {};
+    Object.defineProperty(target, LAZY_SLOTS, { value: slots, enumerable: false });
+  }
+  slots[key] = { compute, value: undefined };
+  return target;
+}
+
+function lazyAt(value: unknown, segments: readonly Segment[], at: number, prepare: (value: unknown) => (() => unknown) | null, fresh: object[]): unknown {
   if (!isRecord(value)) return value;
   const { key, each } = segments[at]!;
   if (!Object.hasOwn(value, key)) return value;
@@ -124,9 +162,7 @@ function lazyAt(value: unknown, segments: readonly Segment[], at: number, prepar
     if (inner === null || inner === undefined) return value;
     const compute = prepare(inner);
     if (!compute) return value;
-    const target = ownCopy(value, fresh);
-    defineLazy(target, key, compute);
-    return target;
+    return withLazy(value, key, compute, fresh);
   }
   const inner = value[key];
   let next: unknown = inner;

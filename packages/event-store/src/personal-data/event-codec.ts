@@ -96,38 +96,45 @@ export class EventCodec {
    * streams involved that are not cached are read in one query for the whole batch.
    */
   async open(events: readonly StoredForm[], shape: "current" | "stored" = "current"): Promise<OpenedEvent[]> {
+    // Most events carry no personal field: their paths are looked up once, and they pass straight on.
+    const pathsOf = events.map((e) => this.rules.personalData(e.type, e.schemaVersion));
     const needed = new Map<string, StreamKeyRef>();
-    for (const e of events) {
-      const paths = this.rules.personalData(e.type, e.schemaVersion);
-      if (paths.length === 0) continue;
-      const id = streamAad(e.tenantId, e.streamId);
-      if (!needed.has(id) && this.anySealed(e.data, paths)) needed.set(id, { tenantId: e.tenantId, streamId: e.streamId });
-    }
+    const aadOf: (string | null)[] = new Array<string | null>(events.length).fill(null);
+    let lastStream: StoredForm | null = null;
+    let lastAad = "";
+    events.forEach((e, i) => {
+      if (pathsOf[i]!.length === 0 || !this.anySealed(e.data, pathsOf[i]!)) return;
+      // A stream's events come together: its id is built once per run of them.
+      if (lastStream === null || lastStream.streamId !== e.streamId || lastStream.tenantId !== e.tenantId) {
+        lastStream = e;
+        lastAad = streamAad(e.tenantId, e.streamId);
+      }
+      aadOf[i] = lastAad;
+      if (!needed.has(lastAad)) needed.set(lastAad, { tenantId: e.tenantId, streamId: e.streamId });
+    });
     const entries = needed.size > 0 ? await this.keys.entries([...needed.values()]) : new Map<string, DataKeyEntry>();
-    return events.map((e) => this.openOne(e, shape, entries));
+    return events.map((e, i) => {
+      const aad = aadOf[i];
+      const data = aad === null ? e.data : this.openData(e.data, pathsOf[i]!, entries.get(aad));
+      return shape === "current" ? this.rules.upcast({ type: e.type, schemaVersion: e.schemaVersion, data }) : { type: e.type, schemaVersion: e.schemaVersion, data };
+    });
   }
 
-  /** One event, with the keys at hand (an unknown stream's sealed values read as erased). */
-  private openOne(e: StoredForm, shape: "current" | "stored", entries: ReadonlyMap<string, DataKeyEntry>): OpenedEvent {
-    const paths = this.rules.personalData(e.type, e.schemaVersion);
-    let data = e.data;
-    if (paths.length > 0) {
-      const entry = entries.get(streamAad(e.tenantId, e.streamId));
-      // Opened on first read: an aggregate that folds a long stream never reads a personal field.
-      data = mapPersonalDataLazily(e.data, paths, (value) => {
-        if (!isSealed(value)) return null; // plaintext written before encryption: as it is
-        if (!entry || !("key" in entry)) return () => erasedSealed(value);
-        return () => {
-          try {
-            return openValue(entry.key, entry.aad, value);
-          } catch {
-            // Not sealed with this stream's key (altered, or plaintext that merely looks sealed): shown erased, never thrown.
-            return erasedSealed(value);
-          }
-        };
-      });
-    }
-    return shape === "current" ? this.rules.upcast({ type: e.type, schemaVersion: e.schemaVersion, data }) : { type: e.type, schemaVersion: e.schemaVersion, data };
+  /** One event's data with its sealed values opened on first read (erased without the stream's key). */
+  private openData(data: unknown, paths: readonly string[], entry: DataKeyEntry | undefined): unknown {
+    // Opened on first read: an aggregate that folds a long stream never reads a personal field.
+    return mapPersonalDataLazily(data, paths, (value) => {
+      if (!isSealed(value)) return null; // plaintext written before encryption: as it is
+      if (!entry || !("key" in entry)) return () => erasedSealed(value);
+      return () => {
+        try {
+          return openValue(entry.key, entry.aad, value);
+        } catch {
+          // Not sealed with this stream's key (altered, or plaintext that merely looks sealed): shown erased, never thrown.
+          return erasedSealed(value);
+        }
+      };
+    });
   }
 
   private hasPersonalValue(e: NewEvent): boolean {

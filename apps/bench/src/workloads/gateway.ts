@@ -77,6 +77,9 @@ export async function projectionLag(client: GraphQLClient, pool: pg.Pool, tenant
       await sleep(1); // a poll every millisecond or so: fine resolution without hogging the server
     }
   })();
+  // Its failure (the read model not catching up) is thrown by `await watcher` below; until then it
+  // must not be an unhandled rejection, which would end the process with its children left running.
+  watcher.catch(() => undefined);
 
   const sends: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {

@@ -47,6 +47,8 @@ const wanted = (workload: string) => !only || only.has(workload);
 const POPULATION = Number(process.env.BENCH_FAMILIES ?? 100_000);
 /** Events the scale workload's workers catch up (BENCH_SCALE_EVENTS, whole families of 10). */
 const SCALE_EVENTS = Number(process.env.BENCH_SCALE_EVENTS ?? 1_000_000);
+/** Runs of the scale workload (BENCH_SCALE_RUNS, default 1, at most --runs): each is 4 catch-ups of SCALE_EVENTS. */
+const SCALE_RUNS = Math.min(runs, Number(process.env.BENCH_SCALE_RUNS ?? 1));
 /** The workloads that need the population, gateway and worker of the main scratch database. */
 const MAIN_STACK = ["replay_vs_readmodel", "catchup", "query", "rls", "command_e2e", "projection_lag"];
 /** recordPayment mutations per command_e2e run (and per run of its ceiling). */
@@ -137,14 +139,14 @@ try {
     const template = await populateScaleTemplate(env, tenantId, SCALE_EVENTS);
     log(`bench: scale template of ${template.events} events written in ${template.populateSeconds} s`);
     try {
-      for (let run = 0; run < runs; run++) {
+      for (let run = 0; run < SCALE_RUNS; run++) {
         const order = run % 2 ? [...SCALE_SETTINGS].reverse() : SCALE_SETTINGS;
         for (const setting of order) {
           const withLag = setting.workers === 2 && setting.lanes === 4;
           const { catchUp, lag } = await catchUpSetting(template, env, tenantId, setting, withLag);
           record(`scale.${settingKey(setting)}`, catchUp);
           if (lag) record("scale.lag", lag);
-          log(`bench: scale ${settingKey(setting)} run ${run + 1}/${runs}: ${catchUp.eventsPerSec} events/s, ${catchUp.cpuMsPer1000Events} CPU ms per 1,000 events, ${catchUp.cpuCoresBusy} cores busy${lag ? `; lag p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms` : ""}`);
+          log(`bench: scale ${settingKey(setting)} run ${run + 1}/${SCALE_RUNS}: ${catchUp.eventsPerSec} events/s, ${catchUp.cpuMsPer1000Events} CPU ms per 1,000 events, ${catchUp.cpuCoresBusy} cores busy${lag ? `; lag p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms` : ""}`);
         }
       }
     } finally {
@@ -369,6 +371,6 @@ function buildResult(perRun: Record<string, Record<string, number>[]>, runCount:
       family_by_id_over_g1: ratio(ours.query.familyByIdPerSec, ceilings.g1_query.perSec),
     },
     runs: perRun,
-    meta: { runs: runCount, seconds: round(seconds), families: POPULATION, scaleEvents: SCALE_EVENTS, node: process.version, cpus: cpus().length, date: new Date().toISOString() },
+    meta: { runs: runCount, seconds: round(seconds), families: POPULATION, scaleEvents: SCALE_EVENTS, scaleRuns: SCALE_RUNS, node: process.version, cpus: cpus().length, date: new Date().toISOString() },
   };
 }

@@ -23,6 +23,8 @@ import { encryptionCost, encryptionStores } from "./workloads/encryption";
 import { commandE2e, enrollFamilies, familyByIdThroughput, pairedQueryLatencies, projectionLag, queryLatencies } from "./workloads/gateway";
 import { populate } from "./workloads/population";
 import { replayVsSnapshot, writeLongStream } from "./workloads/replay";
+import { catchUpSetting, populateScaleTemplate, SCALE_SETTINGS, settingKey } from "./workloads/scale";
+import { startWorkerCpuStack, workerCpuResult, workerCpuRun } from "./workloads/worker-cpu";
 import { printTable } from "./report";
 
 const args = process.argv.slice(2);
@@ -35,7 +37,7 @@ if (!Number.isInteger(runs) || runs < 1) {
 }
 const onlyArg = args.indexOf("--only");
 const only = onlyArg >= 0 ? new Set(String(args[onlyArg + 1] ?? "").split(",")) : null;
-const WORKLOADS = ["append", "encryption", "replay_vs_readmodel", "catchup", "query", "rls", "command_e2e", "projection_lag"];
+const WORKLOADS = ["append", "encryption", "replay_vs_readmodel", "catchup", "query", "rls", "command_e2e", "projection_lag", "scale", "worker_cpu"];
 if (only && [...only].some((w) => !WORKLOADS.includes(w))) {
   console.error(`--only takes a comma-separated list of: ${WORKLOADS.join(", ")}`);
   process.exit(2);
@@ -43,6 +45,12 @@ if (only && [...only].some((w) => !WORKLOADS.includes(w))) {
 /** Whether to run a workload: all of them unless --only names some (for profiling one). */
 const wanted = (workload: string) => !only || only.has(workload);
 const POPULATION = Number(process.env.BENCH_FAMILIES ?? 100_000);
+/** Events the scale workload's workers catch up (BENCH_SCALE_EVENTS, whole families of 10). */
+const SCALE_EVENTS = Number(process.env.BENCH_SCALE_EVENTS ?? 1_000_000);
+/** Runs of the scale workload (BENCH_SCALE_RUNS, default 1, at most --runs): each is 4 catch-ups of SCALE_EVENTS. */
+const SCALE_RUNS = Math.min(runs, Number(process.env.BENCH_SCALE_RUNS ?? 1));
+/** The workloads that need the population, gateway and worker of the main scratch database. */
+const MAIN_STACK = ["replay_vs_readmodel", "catchup", "query", "rls", "command_e2e", "projection_lag"];
 /** recordPayment mutations per command_e2e run (and per run of its ceiling). */
 const E2E_COMMANDS = 10_000;
 const log = (message: string) => (json ? process.stderr : process.stdout).write(`${message}\n`);
@@ -61,7 +69,8 @@ async function cleanUp() {
   const redis = new Redis(config.redisUrl);
   let cursor = "0";
   do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${env.queuePrefix}:*`, "COUNT", 1000);
+    // The scale and worker_cpu stacks use prefixes of their own that start with this one.
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${env.queuePrefix}*`, "COUNT", 1000);
     if (keys.length) await redis.del(...keys);
     cursor = next;
   } while (cursor !== "0");
@@ -123,6 +132,43 @@ try {
     }
   }
 
+  // 1c. Scale (issue 12): catch-up of SCALE_EVENTS events by 1 and 2 workers with 1 and 4 lanes,
+  // each setting on a fresh copy of one populated template, in reverse order every other run; and
+  // the live projection lag with 2 workers after their catch-up.
+  if (wanted("scale")) {
+    const template = await populateScaleTemplate(env, tenantId, SCALE_EVENTS);
+    log(`bench: scale template of ${template.events} events written in ${template.populateSeconds} s`);
+    try {
+      for (let run = 0; run < SCALE_RUNS; run++) {
+        const order = run % 2 ? [...SCALE_SETTINGS].reverse() : SCALE_SETTINGS;
+        for (const setting of order) {
+          const withLag = setting.workers === 2 && setting.lanes === 4;
+          const { catchUp, lag } = await catchUpSetting(template, env, tenantId, setting, withLag);
+          record(`scale.${settingKey(setting)}`, catchUp);
+          if (lag) record("scale.lag", lag);
+          log(`bench: scale ${settingKey(setting)} run ${run + 1}/${SCALE_RUNS}: ${catchUp.eventsPerSec} events/s, ${catchUp.cpuMsPer1000Events} CPU ms per 1,000 events, ${catchUp.cpuCoresBusy} cores busy${lag ? `; lag p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms` : ""}`);
+        }
+      }
+    } finally {
+      await template.db.drop();
+    }
+  }
+
+  // 1d. The worker's CPU by role (issue 14): a process per projection and a publisher-only one.
+  if (wanted("worker_cpu")) {
+    const stack = await startWorkerCpuStack(env);
+    try {
+      for (let run = 0; run < runs; run++) {
+        record("worker_cpu", await workerCpuRun(stack, tenantId));
+        log(`bench: worker_cpu run ${run + 1}/${runs} done`);
+      }
+    } finally {
+      await stack.close();
+    }
+  }
+
+  // Steps 2 to 5 only for the workloads that need them (not for --only append,encryption,scale,worker_cpu).
+  if (MAIN_STACK.some(wanted)) {
   // 2. A population of families, and the long stream, written through the event store.
   const store = new EventStore(pool, { upcast: familyAggregate.upcast });
   const longStream = await writeLongStream(store, tenantId);
@@ -249,6 +295,7 @@ try {
     await ceilingClient?.close();
     await ownerClient?.close();
   }
+  }
 
   const result = buildResult(perRun, runs, (performance.now() - started) / 1000);
   const outDir = join(root, "bench-results");
@@ -267,6 +314,7 @@ try {
 
 function buildResult(perRun: Record<string, Record<string, number>[]>, runCount: number, seconds: number) {
   const median = (key: string) => medianOfRuns(perRun[key] ?? []);
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? round(a / b, 3) : null);
   const ours = {
     append_concurrent: median("append_concurrent"),
     append_sequential: median("append_sequential"),
@@ -280,6 +328,19 @@ function buildResult(perRun: Record<string, Record<string, number>[]>, runCount:
     /** Sealing personal data: sealed over plain (appendRatio goal >= 0.85, replayRatio goal <= 1.5). */
     encryption: median("encryption"),
   };
+  const scaleRuns = SCALE_SETTINGS.map((s) => median(`scale.${settingKey(s)}`)).filter((r) => Object.keys(r).length > 0);
+  const eventsPerSec = (workers: number, lanes: number) => scaleRuns.find((r) => r.workers === workers && r.lanes === lanes)?.eventsPerSec;
+  const scale = scaleRuns.length
+    ? {
+        runs: scaleRuns,
+        bestCatchupEventsPerSec: Math.max(...scaleRuns.map((r) => r.eventsPerSec!)),
+        /** Catch-up with 4 lanes over 1 lane with 2 workers (where lanes can run side by side); goal >= 1. */
+        lanes4Over1: ratio(eventsPerSec(2, 4), eventsPerSec(2, 1)),
+        lanes4Over1ByWorkers: { 1: ratio(eventsPerSec(1, 4), eventsPerSec(1, 1)), 2: ratio(eventsPerSec(2, 4), eventsPerSec(2, 1)) },
+        workers2Over1: { 1: ratio(eventsPerSec(2, 1), eventsPerSec(1, 1)), 4: ratio(eventsPerSec(2, 4), eventsPerSec(1, 4)) },
+        projectionLag: median("scale.lag"),
+      }
+    : null;
   const raw = {
     append_concurrent: median("raw.append_concurrent"),
     append_sequential: median("raw.append_sequential"),
@@ -290,12 +351,13 @@ function buildResult(perRun: Record<string, Record<string, number>[]>, runCount:
     g1_mutation: median("ceiling.g1_mutation"),
     g1_query: median("ceiling.g1_query"),
   };
-  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? round(a / b, 3) : null);
   // Row-level security's cost: each p50 as the reader role over the same as the owner; the worst.
   const rls = { reader: median("rls.reader"), owner: median("rls.owner") };
   const rlsRatios = (["familyByIdP50Ms", "atRiskP50Ms", "searchP50Ms"] as const).map((k) => ratio(rls.reader[k], rls.owner[k]));
   return {
     ...ours,
+    scale,
+    worker_cpu: workerCpuResult(median("worker_cpu")),
     rls: { ...rls, overhead: rlsRatios.every((r) => r !== null) ? Math.max(...(rlsRatios as number[])) : null },
     raw,
     ceilings,
@@ -309,6 +371,6 @@ function buildResult(perRun: Record<string, Record<string, number>[]>, runCount:
       family_by_id_over_g1: ratio(ours.query.familyByIdPerSec, ceilings.g1_query.perSec),
     },
     runs: perRun,
-    meta: { runs: runCount, seconds: round(seconds), families: POPULATION, node: process.version, cpus: cpus().length, date: new Date().toISOString() },
+    meta: { runs: runCount, seconds: round(seconds), families: POPULATION, scaleEvents: SCALE_EVENTS, scaleRuns: SCALE_RUNS, node: process.version, cpus: cpus().length, date: new Date().toISOString() },
   };
 }

@@ -25,6 +25,31 @@ export function targetRows(result: Result): Row[] {
   const replay = get("replay_vs_readmodel", "replayMs");
   const g1 = (key: string, figure: string) => result.ceilings[key]?.[figure];
   const rls = result.rls as { reader?: Record<string, number>; owner?: Record<string, number>; overhead?: number | null } | undefined;
+  const scale = result.scale as
+    | { runs: Record<string, number>[]; bestCatchupEventsPerSec: number; lanes4Over1: number | null; projectionLag: Record<string, number> }
+    | null
+    | undefined;
+  const workerCpu = result.worker_cpu as
+    | { publisherMsPer1000Events: number; projections: Record<string, number>; allMsPer1000Events: number; allMsPer1000LogEvents: number }
+    | null
+    | undefined;
+  const scaleRows = scale
+    ? [
+        ...scale.runs.map((r) =>
+          row("scale", `catch-up, ${r.workers} worker(s), ${r.lanes} lane(s): eventsPerSec`, r.eventsPerSec, `CPU ms per 1,000 events ${r.cpuMsPer1000Events} (${r.cpuMsPer1000Applied} per 1,000 applied)`, null),
+        ),
+        row("scale", "bestCatchupEventsPerSec", scale.bestCatchupEventsPerSec, "≥ 40,000", (v) => v >= 40_000),
+        row("scale", "lanes4Over1 (2 workers)", scale.lanes4Over1, "≥ 1", (v) => v >= 1),
+        row("scale", "projection lag p50Ms / p99Ms, 2 workers", scale.projectionLag.p50Ms, `p99 ${scale.projectionLag.p99Ms} at ${scale.projectionLag.achievedPerSec} commands/s`, null),
+      ]
+    : [];
+  const workerCpuRows = workerCpu
+    ? [
+        row("worker_cpu", "publisher: CPU ms per 1,000 events", workerCpu.publisherMsPer1000Events, "", null),
+        ...Object.entries(workerCpu.projections).map(([name, v]) => row("worker_cpu", `${name}: CPU ms per 1,000 applied`, v, "", null)),
+        row("worker_cpu", "all: CPU ms per 1,000 applied", workerCpu.allMsPer1000Events, `per 1,000 of the log ${workerCpu.allMsPer1000LogEvents}`, null),
+      ]
+    : [];
   return [
     row("append_concurrent", "perSec", get("append_concurrent", "perSec"), `raw ${result.raw.append_concurrent?.perSec}; ratio ≥ 0.7`, () => (result.ratios.append_concurrent ?? 0) >= 0.7),
     row("append_concurrent", "p50Ms / p99Ms", get("append_concurrent", "p50Ms"), `p99 ${get("append_concurrent", "p99Ms")}`, null),
@@ -55,6 +80,8 @@ export function targetRows(result: Result): Row[] {
       row("rls", `${figure} reader / owner`, rls?.reader?.[figure], `owner ${rls?.owner?.[figure]}`, null),
     ),
     row("rls", "overhead (worst ratio)", rls?.overhead, "≤ 1.10", (v) => v <= 1.1),
+    ...scaleRows,
+    ...workerCpuRows,
   ];
 }
 

@@ -11,7 +11,7 @@ import type { Announcer } from "./announcer";
 import { laneKey, readProjections } from "./checkpoints";
 import { BATCH_JOB, CATCHUP_JOB, RETRY_PARKED_JOB, checkJobData, formatCheckpoint, queueName, type LaneJobData } from "./jobs";
 import { laneNumbers } from "./lanes";
-import { LaneProjector, type JobOutcome } from "./projector";
+import { laneAdmission, LaneProjector, type JobOutcome } from "./projector";
 import { TableAnalyzer } from "./table-analyzer";
 
 export interface ProjectionRuntimeOptions {
@@ -50,6 +50,7 @@ export class ProjectionRuntime {
   constructor(private readonly options: ProjectionRuntimeOptions) {
     this.queueWarn = throttledWarn((fields, message) => options.logger.warn(fields, message));
     this.analyzer = new TableAnalyzer(options.pool, options.logger);
+    const admit = laneAdmission(options.pool.options.max ?? 10);
     for (const projection of options.projections) {
       this.projectors.set(
         projection.name,
@@ -58,6 +59,7 @@ export class ProjectionRuntime {
           eventStore: options.eventStore,
           retryWindowMs: options.config.retryWindowMs,
           parkLimit: options.config.parkLimit,
+          admit,
           stopping: () => this.stopping,
           onCommitted: options.announcer ? (commit) => options.announcer!.laneCommitted(projection, commit) : undefined,
           onRetry: (attempt, error, infrastructure) => {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import pLimit from "p-limit";
 import type pg from "pg";
 import { compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from "@coop/event-store";
 import { describeEvent, streamKey } from "../projections/fold";
@@ -50,6 +51,22 @@ export interface ProjectorOptions {
   onRetry?: (attempt: number, error: unknown, infrastructure: boolean) => void;
   /** After each commit that moved a lane or applied events (never before the commit). */
   onCommitted?: (commit: LaneCommit) => void;
+  /**
+   * Runs a lane transaction when the process's pool can serve it (see `laneAdmission`): a lane
+   * transaction may need a second connection (the event store's reads, the data keys) while it
+   * holds its own.
+   */
+  admit?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * How many lane transactions a process runs at once for a pool of `poolSize` connections: each may
+ * hold two, and two more are left for the publisher, heartbeats and leases. Without this bound,
+ * more lanes than connections could each hold one and wait for another, forever.
+ */
+export function laneAdmission(poolSize: number): <T>(work: () => Promise<T>) => Promise<T> {
+  const limit = pLimit(Math.max(1, Math.floor((poolSize - 2) / 2)));
+  return (work) => limit(work);
 }
 
 /** What one committed transaction of a lane did. */
@@ -221,10 +238,14 @@ export class LaneProjector {
    * its new error. With `skip`, the stream's failing event is first skipped (recorded with who and
    * why), then the rest retried.
    */
-  async retryParked(
+  retryParked(
     lane: number,
     options: { stream?: { tenantId: string; streamId: string }; skip?: { by: string; reason: string } } = {},
   ): Promise<RetryOutcome> {
+    return this.options.admit ? this.options.admit(() => this.retryParkedNow(lane, options)) : this.retryParkedNow(lane, options);
+  }
+
+  private async retryParkedNow(lane: number, options: { stream?: { tenantId: string; streamId: string }; skip?: { by: string; reason: string } }): Promise<RetryOutcome> {
     const client = await this.options.pool.connect();
     let broken = false;
     try {
@@ -352,7 +373,11 @@ export class LaneProjector {
    * and commits (with the checkpoint, in one round trip); a final outcome without a commit is
    * committed (or rolled back, if it was) here.
    */
-  private async transaction(work: (client: pg.PoolClient) => Promise<Pass>): Promise<Pass> {
+  private transaction(work: (client: pg.PoolClient) => Promise<Pass>): Promise<Pass> {
+    return this.options.admit ? this.options.admit(() => this.inTransaction(work)) : this.inTransaction(work);
+  }
+
+  private async inTransaction(work: (client: pg.PoolClient) => Promise<Pass>): Promise<Pass> {
     const client = await this.options.pool.connect();
     let broken = false;
     try {

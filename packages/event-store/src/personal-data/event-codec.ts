@@ -115,7 +115,7 @@ export class EventCodec {
     const entries = needed.size > 0 ? await this.keys.entries([...needed.values()]) : new Map<string, DataKeyEntry>();
     return events.map((e, i) => {
       const aad = aadOf[i];
-      const data = aad === null ? e.data : this.openData(e.data, pathsOf[i]!, entries.get(aad));
+      const data = aad === null || aad === undefined ? e.data : this.openData(e.data, pathsOf[i]!, entries.get(aad));
       return shape === "current" ? this.rules.upcast({ type: e.type, schemaVersion: e.schemaVersion, data }) : { type: e.type, schemaVersion: e.schemaVersion, data };
     });
   }

@@ -51,7 +51,7 @@ async function registered(gateway: Gateway, field: "familyChanged" | "tenantActi
   await waitUntil(() => gateway.services.live.counts[field] >= atLeast, { timeoutMs: 30_000, what: `${atLeast} ${field} subscriptions` });
 }
 
-async function enroll(token: string, familyName: string, familyId = randomUUID(), url = stack.url): Promise<Receipt> {
+async function enroll(token: string, familyName: string, familyId: string = randomUUID(), url = stack.url): Promise<Receipt> {
   const input = { ...validInput("enrollFamily", familyId, today), familyName };
   return ok(await postGraphQL<{ enrollFamily: Receipt }>(url, M.enrollFamily, { input }, { token })).enrollFamily;
 }

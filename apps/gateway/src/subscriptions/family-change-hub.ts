@@ -45,7 +45,7 @@ export interface TenantWatch {
 }
 
 export interface FamilyChangeHubOptions<R extends VersionedRow> {
-  feed: ChangeFeed;
+  feed: Pick<ChangeFeed, "listen">;
   /** The rows of these families (lower-case ids) as `scope` may read them; missing ones left out. */
   load(scope: ReadScope, familyIds: readonly string[]): Promise<R[]>;
   onError(error: unknown): void;

@@ -164,8 +164,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         }
         connection.viewer = session.viewer;
         const expire = () => {
+          if (connection.socket.readyState !== connection.socket.OPEN) return; // closed meanwhile
           const left = session.expiresAt - Date.now();
-          if (left > 0) connection.expiry = setTimeout(expire, Math.min(left, MAX_TIMER_MS));
+          if (left > 0) connection.expiry = setTimeout(expire, Math.min(left, MAX_TIMER_MS)).unref();
           else closeSocket(connection, TOKEN_REFUSED_CLOSE, "Forbidden: the token has expired", "token_expired");
         };
         expire();
@@ -229,13 +230,18 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     async close() {
       closing = true;
       options.server.off("upgrade", onUpgrade);
+      // dispose() sends 1001 to every socket and waits until all are closed: those that do not
+      // answer the close handshake within a second are cut.
+      const cut = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, 1_000);
       try {
         await disposable.dispose();
       } catch (error) {
         logger.warn({ err: error }, "closing the WebSocket server failed");
+      } finally {
+        clearTimeout(cut);
       }
-      // Sockets that did not answer the close handshake.
-      for (const client of wss.clients) client.terminate();
     },
   };
 }

@@ -211,6 +211,12 @@ describe("several gateways", () => {
 });
 
 describe("over WebSocket", () => {
+  it("variables that do not fit: BAD_USER_INPUT naming the variable", async () => {
+    const missing = live<FamilyMessage>(stack.url, admin, FAMILY_CHANGED, {});
+    await waitUntil(() => missing.errors.length > 0, { what: "the refusal" });
+    expect(missing.errors[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "id" });
+  });
+
   it("serves subscriptions only: a query is refused as bad input", async () => {
     const query = live<unknown>(stack.url, admin, "query { projections { name } }");
     await waitUntil(() => query.errors.length > 0, { what: "the refusal" });

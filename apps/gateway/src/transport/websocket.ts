@@ -62,7 +62,11 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
 /** graphql-js's subscribe, but each event runs with a context of its own (per-request loaders read fresh rows). */
 async function subscribePerEvent(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in stream)) return stream;
+  if (!(Symbol.asyncIterator in stream)) {
+    // Errors without a path come before any resolver ran: the variables did not fit (bad input, as over HTTP).
+    for (const error of stream.errors ?? []) if (!error.path && error.extensions.code === undefined) (error.extensions as Record<string, unknown>).code = "BAD_USER_INPUT";
+    return stream;
+  }
   const events = stream[Symbol.asyncIterator]();
   const run = (payload: unknown) => execute({ ...args, rootValue: payload, contextValue: { ...(args.contextValue as GatewayContext) } }) as Promise<ExecutionResult> | ExecutionResult;
   // A plain iterator (not an async generator): return() must end a stream that is waiting for its

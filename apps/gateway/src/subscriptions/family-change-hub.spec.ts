@@ -128,4 +128,27 @@ describe("FamilyChangeHub", () => {
     await settle();
     expect(loads).toEqual([]);
   });
+
+  it("loads answering out of order: the older row, come last, is not sent", async () => {
+    let listener: ChangeFeedListener = {};
+    const answers: ((rows: Row[]) => void)[] = [];
+    const hub = new FamilyChangeHub<Row>({
+      feed: { listen: (l) => ((listener = l), () => undefined) },
+      load: () => new Promise((resolve) => answers.push(resolve)),
+      onError: () => undefined,
+    });
+    const sent: number[] = [];
+    hub.watchFamily(coordinator, F, (row) => sent.push(row.version));
+    const announce = (version: number) => listener.changes?.("family-detail", [{ tenantId: "t1", streamId: F, version, position: String(version), events: ["PaymentReceived"] }]);
+    announce(1);
+    await tick();
+    announce(2);
+    await tick();
+    expect(answers).toHaveLength(2); // the second change did not wait for the first load
+    answers[1]!([{ id: F, version: 2, tenant: "t1" }]);
+    await tick();
+    answers[0]!([{ id: F, version: 1, tenant: "t1" }]);
+    await tick();
+    expect(sent).toEqual([2]);
+  });
 });

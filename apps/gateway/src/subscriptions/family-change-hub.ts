@@ -7,8 +7,8 @@
 // Ordering: per subscription and family, a message is sent only for a version above the last one
 // sent, so nothing repeats or goes back (a row read newer than announced counts as sent, and the
 // older announcement behind it is skipped). Reads are batched: one query per tenant and set of
-// roles for all the families changed meanwhile, one at a time per such scope, however many
-// subscribers watch them.
+// roles for all the families changed in a tick (a few at a time per such scope, later changes
+// gathering meanwhile), however many subscribers watch them.
 import type { StreamChange } from "@coop/projection-state";
 import type { ChangeFeed } from "../consistency/change-feed";
 import { FAMILY_DETAIL } from "../consistency/consistency";
@@ -56,8 +56,18 @@ export interface FamilyChangeHubOptions<R extends VersionedRow> {
 interface ScopeBatch {
   scope: ReadScope;
   pending: Set<string>;
-  running: boolean;
+  /** Loads in flight for this scope. */
+  running: number;
+  /** A load is about to start (at the end of this tick). */
+  scheduled: boolean;
 }
+
+/**
+ * Loads in flight per scope: a change announced while one is running gets its own at once rather
+ * than waiting for it (out-of-order answers are harmless: an older row than one sent is skipped);
+ * past this, changes gather in the next load.
+ */
+const LOADS_PER_SCOPE = 4;
 
 const key = (tenantId: string, familyId: string) => `${tenantId}\u0000${familyId}`;
 
@@ -174,33 +184,41 @@ export class FamilyChangeHub<R extends VersionedRow> {
     for (const watches of this.families.values()) for (const watch of watches) this.enqueueRead(watch.scope, watch.familyId, watch.scopeKey);
   }
 
-  /** Queues a family's read in its scope's next batch (one batch at a time per scope). */
+  /** Queues a family's read in its scope's next load. */
   private enqueueRead(scope: ReadScope, familyId: string, sk = scopeKey(scope)): void {
     let batch = this.batches.get(sk);
-    if (!batch) this.batches.set(sk, (batch = { scope, pending: new Set(), running: false }));
+    if (!batch) this.batches.set(sk, (batch = { scope, pending: new Set(), running: 0, scheduled: false }));
     batch.pending.add(familyId);
-    if (!batch.running) {
-      batch.running = true;
-      // The rest of this tick's announcements join the batch.
-      setImmediate(() => void this.runBatch(sk, batch));
+    if (!batch.scheduled && batch.running < LOADS_PER_SCOPE) {
+      batch.scheduled = true;
+      // The rest of this tick's announcements join the load.
+      const scheduled = batch;
+      setImmediate(() => {
+        scheduled.scheduled = false;
+        void this.runBatch(sk, scheduled);
+      });
     }
   }
 
   private async runBatch(sk: string, batch: ScopeBatch): Promise<void> {
-    while (batch.pending.size > 0 && !this.closed) {
-      const ids = [...batch.pending];
-      batch.pending.clear();
-      let rows: R[];
-      try {
-        rows = await this.options.load(batch.scope, ids);
-      } catch (error) {
-        this.options.onError(error);
-        continue; // those families wait for their next change (or the next reconnection)
+    batch.running++;
+    try {
+      while (batch.pending.size > 0 && !this.closed) {
+        const ids = [...batch.pending];
+        batch.pending.clear();
+        let rows: R[];
+        try {
+          rows = await this.options.load(batch.scope, ids);
+        } catch (error) {
+          this.options.onError(error);
+          continue; // those families wait for their next change (or the next reconnection)
+        }
+        for (const row of rows) this.deliverRow(sk, batch.scope.tenantId, row);
       }
-      for (const row of rows) this.deliverRow(sk, batch.scope.tenantId, row);
+    } finally {
+      batch.running--;
+      if (batch.running === 0 && !batch.scheduled && batch.pending.size === 0 && this.batches.get(sk) === batch) this.batches.delete(sk);
     }
-    batch.running = false;
-    if (this.batches.get(sk) === batch && batch.pending.size === 0) this.batches.delete(sk);
   }
 
   private deliverRow(sk: string, tenantId: string, row: R): void {

@@ -16,11 +16,11 @@ export class GraphQLClient {
     this.pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 
-  async request<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async request<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<T> {
     const response = await this.pool.request({
       path: "/graphql",
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${this.token}`, ...headers },
       body: JSON.stringify({ query, variables }),
     });
     const text = await response.body.text();

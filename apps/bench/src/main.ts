@@ -21,6 +21,7 @@ import { appendRaw, appendThroughEventStore, SHAPES } from "./workloads/append";
 import { catchUp, eventsAppliedByProjections, waitForProjections } from "./workloads/catchup";
 import { encryptionCost, encryptionStores } from "./workloads/encryption";
 import { commandE2e, enrollFamilies, familyByIdThroughput, pairedQueryLatencies, projectionLag, queryLatencies } from "./workloads/gateway";
+import { readYourWrites, subscriptionFanout } from "./workloads/frontends";
 import { populate } from "./workloads/population";
 import { replayVsSnapshot, writeLongStream } from "./workloads/replay";
 import { catchUpSetting, populateScaleTemplate, SCALE_SETTINGS, settingKey } from "./workloads/scale";
@@ -37,7 +38,7 @@ if (!Number.isInteger(runs) || runs < 1) {
 }
 const onlyArg = args.indexOf("--only");
 const only = onlyArg >= 0 ? new Set(String(args[onlyArg + 1] ?? "").split(",")) : null;
-const WORKLOADS = ["append", "encryption", "replay_vs_readmodel", "catchup", "query", "rls", "command_e2e", "projection_lag", "scale", "worker_cpu"];
+const WORKLOADS = ["append", "encryption", "replay_vs_readmodel", "catchup", "query", "rls", "command_e2e", "projection_lag", "read_your_writes", "subscription_fanout", "scale", "worker_cpu"];
 if (only && [...only].some((w) => !WORKLOADS.includes(w))) {
   console.error(`--only takes a comma-separated list of: ${WORKLOADS.join(", ")}`);
   process.exit(2);
@@ -50,7 +51,7 @@ const SCALE_EVENTS = Number(process.env.BENCH_SCALE_EVENTS ?? 1_000_000);
 /** Runs of the scale workload (BENCH_SCALE_RUNS, default 1, at most --runs): each is 4 catch-ups of SCALE_EVENTS. */
 const SCALE_RUNS = Math.min(runs, Number(process.env.BENCH_SCALE_RUNS ?? 1));
 /** The workloads that need the population, gateway and worker of the main scratch database. */
-const MAIN_STACK = ["replay_vs_readmodel", "catchup", "query", "rls", "command_e2e", "projection_lag"];
+const MAIN_STACK = ["replay_vs_readmodel", "catchup", "query", "rls", "command_e2e", "projection_lag", "read_your_writes", "subscription_fanout"];
 /** recordPayment mutations per command_e2e run (and per run of its ceiling). */
 const E2E_COMMANDS = 10_000;
 const log = (message: string) => (json ? process.stderr : process.stdout).write(`${message}\n`);
@@ -290,6 +291,31 @@ try {
       if (run === 0) lagSeries = result.series;
       log(`bench: projection_lag run ${run + 1}/${runs} done`);
     }
+    // CONTRACT section 6: reading one's own writes (beside command_e2e and projection_lag of the
+    // same run, which it is judged against), and live updates through two gateway processes.
+    for (let run = 0; run < (wanted("read_your_writes") ? runs : 0); run++) {
+      record("read_your_writes", await readYourWrites(client, families));
+      await waitForProjections(pool, 120_000);
+      log(`bench: read_your_writes run ${run + 1}/${runs} done`);
+    }
+    if (wanted("subscription_fanout")) {
+      const second = await AppProcess.start("gateway", env, { name: "gateway2" });
+      processes.push(second);
+      const secondClient = new GraphQLClient(second.url, token);
+      try {
+        for (let run = 0; run < runs; run++) {
+          const gateways = [
+            { client, url: gateway.url },
+            { client: secondClient, url: second.url },
+          ];
+          record("subscription_fanout", await subscriptionFanout(gateways, token, families));
+          await waitForProjections(pool, 120_000);
+          log(`bench: subscription_fanout run ${run + 1}/${runs} done`);
+        }
+      } finally {
+        await secondClient.close();
+      }
+    }
   } finally {
     await client.close();
     await ceilingClient?.close();
@@ -323,6 +349,10 @@ function buildResult(perRun: Record<string, Record<string, number>[]>, runCount:
     command_e2e: median("command_e2e"),
     command_e2e_with_worker: median("command_e2e_with_worker"),
     projection_lag: median("projection_lag"),
+    /** CONTRACT section 6: recordPayment selecting `family` (p50Ms, p99Ms), and a query with X-Consistent-With after a receipt. */
+    read_your_writes: median("read_your_writes"),
+    /** 500 commands/s, 200 familyChanged subscribers over 2 gateway processes: receipt to message. */
+    subscription_fanout: median("subscription_fanout"),
     catchup: median("catchup"),
     query: median("query"),
     /** Sealing personal data: sealed over plain (appendRatio goal >= 0.85, replayRatio goal <= 1.5). */
@@ -369,6 +399,8 @@ function buildResult(perRun: Record<string, Record<string, number>[]>, runCount:
       command_e2e_with_worker_over_g1: ratio(ours.command_e2e_with_worker.perSec, ceilings.g1_mutation.perSec),
       command_e2e_with_worker_over_command_e2e: ratio(ours.command_e2e_with_worker.perSec, ours.command_e2e.perSec),
       family_by_id_over_g1: ratio(ours.query.familyByIdPerSec, ceilings.g1_query.perSec),
+      /** Goal <= 1.5: waiting for one's own write costs about the command plus the projection's lag. */
+      read_your_writes_over_lag_plus_e2e: ours.projection_lag.p50Ms && ours.command_e2e.p50Ms ? ratio(ours.read_your_writes.p50Ms, ours.projection_lag.p50Ms + ours.command_e2e.p50Ms) : null,
     },
     runs: perRun,
     meta: { runs: runCount, seconds: round(seconds), families: POPULATION, scaleEvents: SCALE_EVENTS, scaleRuns: SCALE_RUNS, node: process.version, cpus: cpus().length, date: new Date().toISOString() },

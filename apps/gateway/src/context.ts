@@ -4,7 +4,9 @@ import type { EventCodec, EventStore } from "@coop/event-store";
 import type { Viewer } from "./auth/viewer";
 import type { Consistency } from "./consistency/consistency";
 import type { Logger } from "./logger";
+import type { Family } from "./families/family.types";
 import type { TenantReader } from "./reads/tenant-reader";
+import type { FamilyChangeHub } from "./subscriptions/family-change-hub";
 import type { GatewayMetrics } from "./transport/metrics";
 
 /** What a feature's read queries are made of. */
@@ -38,6 +40,8 @@ export interface Services {
   logger: Logger;
   /** Read your writes: waits until read models include a position. */
   consistency: Consistency;
+  /** Live updates: the subscriptions' streams, fed by the workers' change announcements. */
+  live: FamilyChangeHub<Family>;
   /** Today's UTC date, YYYY-MM-DD (derived read-model fields: ages, days since contact). */
   today(): string;
   /**
@@ -58,6 +62,14 @@ export interface GatewayContext {
   consistencyWaits?: Map<string, Promise<void>>;
   /** When this request's waits give up (CONSISTENCY_TIMEOUT). */
   consistencyDeadline?: number;
+  /** A subscription's WebSocket connection (absent over HTTP). */
+  connection?: SubscriptionConnection;
+}
+
+/** What a subscription may do to its connection. */
+export interface SubscriptionConnection {
+  /** Closes the socket (every subscription on it ends). */
+  close(code: number, reason: string): void;
 }
 
 /** `read` for a gateway: one instance of each query class, made from `deps` on first use. */

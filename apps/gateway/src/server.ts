@@ -13,6 +13,8 @@ import { readQueriesOf, type Services } from "./context";
 import { TokenVerifier } from "./auth/token";
 import { ChangeFeed } from "./consistency/change-feed";
 import { Consistency, FAMILY_DETAIL } from "./consistency/consistency";
+import { FamilyQueries } from "./families/family.queries";
+import type { Family } from "./families/family.types";
 import { createApollo } from "./graphql/apollo";
 import { utcToday } from "./graphql/dates";
 import { gatewayAccess, gatewaySchema } from "./graphql/schema";
@@ -24,6 +26,8 @@ import { createHttpHandler } from "./transport/http";
 import { createMetrics } from "./transport/metrics";
 import { Playground } from "./transport/playground";
 import { operationLogPlugin } from "./transport/request-log";
+import { createSubscriptionServer } from "./transport/websocket";
+import { FamilyChangeHub } from "./subscriptions/family-change-hub";
 
 export interface GatewayDeps {
   logger?: Logger;
@@ -190,9 +194,17 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     onWait: (outcome, seconds) => metrics.consistencyWait.observe({ outcome }, seconds),
   });
 
+  // Subscriptions: the same announcements, pushed to subscribers; rows read as the subscriber.
+  const live: FamilyChangeHub<Family> = new FamilyChangeHub<Family>({
+    feed,
+    load: (scope, ids) => services.read(FamilyQueries).families(scope, ids, today()),
+    onError: (error) => warn({ err: error instanceof Error ? error.message : String(error) }, "could not read changed families for their subscribers"),
+  });
+
   const services: Services = {
     bus,
     consistency,
+    live,
     eventStore,
     metrics,
     logger,
@@ -204,6 +216,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
   apollo.addPlugin(operationLogPlugin());
   const releaseResources = () =>
     Promise.allSettled([
+      live.close(),
       consistency.close(),
       feed.close(),
       readPool.end(),
@@ -218,10 +231,11 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     throw error;
   }
 
+  const verifier = new TokenVerifier(config.jwtSecret, { issuer: config.jwtIssuer, audience: config.jwtAudience });
   const handler = createHttpHandler({
     apollo,
     services,
-    verifier: new TokenVerifier(config.jwtSecret, { issuer: config.jwtIssuer, audience: config.jwtAudience }),
+    verifier,
     playground: new Playground(),
     logger,
     bodyLimitBytes: deps.bodyLimitBytes ?? 256 * 1024,
@@ -244,6 +258,16 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     });
     handler(req, res);
   });
+  const subscriptions = createSubscriptionServer({
+    server,
+    schema,
+    access: gatewayAccess,
+    services,
+    verifier,
+    logger,
+    nodeEnv: config.nodeEnv,
+    maxPayloadBytes: deps.bodyLimitBytes ?? 256 * 1024,
+  });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
@@ -257,6 +281,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
       });
     });
   } catch (error) {
+    await subscriptions.close();
     await apollo.stop().catch(() => undefined);
     await releaseResources();
     throw error;
@@ -267,6 +292,8 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
   const close = () => {
     closing ??= (async () => {
       shuttingDown = true;
+      // WebSockets are no HTTP requests in flight: they end at once (1001 going away); clients reconnect elsewhere.
+      await subscriptions.close();
       server.close();
       server.closeIdleConnections();
       if (inFlight > 0) {

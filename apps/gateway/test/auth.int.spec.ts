@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLES, type Role } from "../src/auth/viewer";
 import { gatewayAccess } from "../src/graphql/schema";
 import { todayUtc } from "./support/dates";
-import { M, MUTATIONS, Q, QUERIES, validInput, type MutationName, type QueryName } from "./support/operations";
+import { M, MUTATIONS, Q, QUERIES, SUBSCRIPTIONS, validInput, type MutationName, type QueryName } from "./support/operations";
 import { postGraphQL, startStack, TEST_JWT_SECRET, type Stack } from "./support/stack";
+import { subscribe } from "./support/subscriptions";
+import { waitUntil } from "./support/wait";
 
 let stack: Stack;
 const tenant = `t-auth-${randomUUID().slice(0, 8)}`;
@@ -110,7 +112,7 @@ describe("tokens", () => {
 describe("the access table, field by field and role by role", () => {
   // CONTRACT's roles for every operation, from the modules' test kits.
   const expected: Record<string, Role[]> = Object.fromEntries(
-    Object.entries({ ...QUERIES, ...MUTATIONS }).map(([field, c]) => [field, [...c.roles].sort()]),
+    Object.entries({ ...QUERIES, ...MUTATIONS, ...SUBSCRIPTIONS }).map(([field, c]) => [field, [...c.roles].sort()]),
   );
 
   it("the table in code is the contract's", () => {
@@ -119,7 +121,32 @@ describe("the access table, field by field and role by role", () => {
     expect(table).toEqual(expected);
   });
 
+  // Over WebSocket: an allowed role's subscription is put in place, another gets FORBIDDEN.
+  for (const [field, c] of Object.entries(SUBSCRIPTIONS)) {
+    it(`subscription ${field}: ${[...c.roles].sort().join(", ")} allowed, others FORBIDDEN`, async () => {
+      for (const role of ROLES) {
+        const token = await stack.token(tenant, [role]);
+        const counts = () => stack.gateway.services.live.counts[field as "familyChanged" | "tenantActivity"];
+        const before = counts();
+        const live = subscribe(stack.url, { authorization: `Bearer ${token}` }, c.document, c.variables?.());
+        try {
+          if (c.roles.includes(role)) {
+            await waitUntil(() => counts() > before, { what: `${field} as ${role} in place` });
+            expect(live.errors, `${field} as ${role}`).toEqual([]);
+          } else {
+            await waitUntil(() => live.errors.length > 0, { what: `${field} as ${role} refused` });
+            expect(live.errors[0]?.extensions?.code, `${field} as ${role}`).toBe("FORBIDDEN");
+          }
+        } finally {
+          await live.dispose();
+          await waitUntil(() => counts() <= before, { what: `${field} as ${role} ended` });
+        }
+      }
+    });
+  }
+
   for (const [field, allowed] of Object.entries(expected)) {
+    if (field in SUBSCRIPTIONS) continue;
     it(`${field}: ${allowed.join(", ")} allowed, others FORBIDDEN`, async () => {
       for (const role of ROLES) {
         const token = await stack.token(tenant, [role]);

@@ -1,5 +1,6 @@
 // The playground in a real headless Chromium (Debian's package), with no internet: it loads from
-// the gateway alone, takes the token from ?token=, runs a query and shows the result.
+// the gateway alone, takes the token from ?token=, runs a query and shows the result; it runs a
+// subscription over WebSocket and shows the change that a mutation sent meanwhile makes.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { todayUtc } from "./support/dates";
 import { M, validInput } from "./support/operations";
 import { startStack, type Stack } from "./support/stack";
+import { waitUntil } from "./support/wait";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
@@ -18,7 +20,7 @@ let profile: string;
 
 beforeAll(async () => {
   if (!available) return;
-  stack = await startStack("coop_test_gw_browser");
+  stack = await startStack("coop_test_gw_browser", { worker: true });
   profile = mkdtempSync(join(tmpdir(), "gateway-chromium-"));
 });
 
@@ -26,6 +28,18 @@ afterAll(async () => {
   await stack?.stop();
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
+
+const BROWSER_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+];
 
 describe.skipIf(!available)("the playground in Chromium", () => {
   it("loads without internet, sends the token from ?token=, runs a query and shows its result", async () => {
@@ -92,4 +106,43 @@ describe.skipIf(!available)("the playground in Chromium", () => {
       await context.close();
     }
   }, 90_000);
+
+  it("runs a subscription: a payment sent meanwhile shows up in the result", async () => {
+    const { chromium } = await import("playwright-core");
+    const tenant = `t-browser-subs-${randomUUID().slice(0, 8)}`;
+    const token = await stack.token(tenant, ["admin"]);
+    const familyId = randomUUID();
+    const enrolled = await stack.gql(M.enrollFamily, { input: validInput("enrollFamily", familyId, todayUtc()) }, { token });
+    expect(enrolled.body.errors).toBeUndefined();
+
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
+    const consoleErrors: string[] = [];
+    const sockets: string[] = [];
+    try {
+      const page = await context.newPage();
+      page.on("console", (message) => {
+        if (message.type() === "error") consoleErrors.push(message.text());
+      });
+      page.on("websocket", (socket) => sockets.push(socket.url()));
+      const subscription = `subscription Watch { familyChanged(id: "${familyId}") { id version totalPaidCents } }`;
+      const url = `${stack.url}/graphql?token=${encodeURIComponent(token)}&query=${encodeURIComponent(subscription)}`;
+      await page.goto(url, { waitUntil: "load" });
+      const run = page.locator(".graphiql-execute-button");
+      await run.waitFor({ state: "visible", timeout: 30_000 });
+      await run.click();
+      // The subscription is in place on the gateway (graphql-ws does not acknowledge it to the page).
+      await waitUntil(() => stack.gateway.services.live.counts.familyChanged >= 1, { timeoutMs: 30_000, what: "the playground's subscription" });
+
+      const paid = await stack.gql(M.recordPayment, { input: { ...validInput("recordPayment", familyId, todayUtc(), 1), amountCents: 4321 } }, { token });
+      expect(paid.body.errors).toBeUndefined();
+      await page.locator(".result-window").getByText("4321").first().waitFor({ timeout: 30_000 });
+      const result = await page.locator(".result-window").textContent();
+      expect(result).toContain('"version": 2');
+      expect(result).toContain(familyId);
+      expect(sockets).toEqual([`${stack.url.replace("http://", "ws://")}/graphql`]);
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });

@@ -57,7 +57,7 @@ describe("every module has a test kit", () => {
       const declared = Object.fromEntries(
         Object.entries({ ...module.Query, ...module.Mutation, ...module.Subscription }).map(([field, rule]) => [field, [...rule.roles].sort()]),
       );
-      const expected = Object.fromEntries(Object.entries({ ...kit.queries, ...kit.mutations }).map(([field, c]) => [field, [...c.roles].sort()]));
+      const expected = Object.fromEntries(Object.entries({ ...kit.queries, ...kit.mutations, ...kit.subscriptions }).map(([field, c]) => [field, [...c.roles].sort()]));
       expect(declared, kit.module).toEqual(expected);
     }
   });

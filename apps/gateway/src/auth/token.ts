@@ -26,6 +26,15 @@ export interface TokenVerifierOptions {
 interface Cached {
   viewer: Viewer;
   until: number;
+  /** When the token stops being accepted: exp plus the clock tolerance, in ms. */
+  expiresAt: number;
+}
+
+/** A verified token's viewer and when the token stops being valid. */
+export interface Session {
+  viewer: Viewer;
+  /** Epoch milliseconds: exp plus the clock tolerance (a WebSocket is closed then). */
+  expiresAt: number;
 }
 
 /**
@@ -56,17 +65,27 @@ export class TokenVerifier {
 
   /** The viewer of an `Authorization` header value; throws AuthenticationError for anything else. */
   async verifyHeader(header: string | undefined): Promise<Viewer> {
+    return (await this.verifyHeaderSession(header)).viewer;
+  }
+
+  /** As verifyHeader, with the token's expiry (a WebSocket's connection_init carries the same value). */
+  async verifyHeaderSession(header: string | undefined): Promise<Session> {
     if (header === undefined || header === "") throw new AuthenticationError("Authentication required: send Authorization: Bearer <token>");
     const match = /^Bearer[ ]+([A-Za-z0-9_\-.]+)\s*$/i.exec(header);
     if (!match) throw new AuthenticationError("The Authorization header must be 'Bearer <token>'");
-    return this.verify(match[1]!);
+    return this.verifySession(match[1]!);
   }
 
   async verify(token: string): Promise<Viewer> {
+    return (await this.verifySession(token)).viewer;
+  }
+
+  /** The viewer and the token's expiry: a long-lived connection (WebSocket) ends when its token does. */
+  async verifySession(token: string): Promise<Session> {
     const now = this.now();
     const cached = this.cache.get(token);
     if (cached) {
-      if (cached.until > now) return cached.viewer;
+      if (cached.until > now) return { viewer: cached.viewer, expiresAt: cached.expiresAt };
       this.cache.delete(token);
     }
     let payload: Record<string, unknown>;
@@ -89,8 +108,8 @@ export class TokenVerifier {
     }
     const viewer = viewerFromClaims(payload);
     const exp = (payload.exp as number) * 1000 + this.clockTolerance * 1000;
-    this.remember(token, { viewer, until: Math.min(now + this.cacheTtlMs, exp) });
-    return viewer;
+    this.remember(token, { viewer, until: Math.min(now + this.cacheTtlMs, exp), expiresAt: exp });
+    return { viewer, expiresAt: exp };
   }
 
   private remember(token: string, entry: Cached) {

@@ -62,6 +62,9 @@ const FAMILY_COLUMNS = `tenant_id AS "tenantId", family_id::text AS "familyId", 
 
 const FAMILY_SQL = `SELECT ${FAMILY_COLUMNS} FROM family_views WHERE tenant_id = $1 AND family_id = $2::uuid`;
 
+/** Several families at once (live updates: every family changed in one announcement batch). */
+const FAMILIES_SQL = `SELECT ${FAMILY_COLUMNS} FROM family_views WHERE tenant_id = $1 AND family_id = ANY($2::uuid[])`;
+
 const SEARCH_FILTER = `tenant_id = $1 AND search_text ILIKE '%' || $2 || '%'`;
 
 /**
@@ -190,6 +193,14 @@ export class FamilyQueries {
     if (!isUuid(id)) return null;
     const [row] = await this.reader.rows<FamilyView>(viewer, FAMILY_SQL, [viewer.tenantId, id.toLowerCase()]);
     return row ? toFamily(row, today) : null;
+  }
+
+  /** The families of these ids that the viewer may read, in one round trip (unknown ids left out). */
+  async families(viewer: ReadScope, ids: readonly string[], today: string): Promise<Family[]> {
+    const valid = ids.filter(isUuid).map((id) => id.toLowerCase());
+    if (valid.length === 0) return [];
+    const rows = await this.reader.rows<FamilyView>(viewer, FAMILIES_SQL, [viewer.tenantId, valid]);
+    return rows.map((row) => toFamily(row, today));
   }
 
   async search(viewer: ReadScope, term: string, page: Page, today: string): Promise<Family[]> {

@@ -98,6 +98,16 @@ const queries = {
   },
 } satisfies Record<string, QueryCase>;
 
+// CONTRACT section 6: live updates, with the role rules of the matching queries.
+const subscriptions = {
+  familyChanged: {
+    document: `subscription Changed($id: ID!) { familyChanged(id: $id) { ${FAMILY_FIELDS} } }`,
+    roles: ["admin", "coordinator", "finance"],
+    variables: () => ({ id: randomUUID() }),
+  },
+  tenantActivity: { document: `subscription Activity { tenantActivity { familyId version position events } }`, roles: COORDINATION },
+} satisfies Record<string, QueryCase>;
+
 const documents = {
   searchFamiliesDefault: `query Search($term: String!) { searchFamilies(term: $term) { id familyName status } }`,
   searchFamiliesPage: `query SearchPage($term: String!, $first: Int, $after: ID, $limit: Int) {
@@ -113,8 +123,11 @@ export const familyKit = defineFeatureKit({
   module: "families",
   mutations,
   queries,
+  subscriptions,
   documents,
   contract: {
+    Subscription: ["familyChanged(id: ID!): Family!", "tenantActivity: FamilyChange!"],
+    FamilyChange: ["familyId: ID!", "version: Int!", "position: String!", "events: [String!]!"],
     Query: [
       "family(id: ID!, asOf: DateTime): Family",
       "searchFamilies(term: String!, limit: Int = 50, first: Int, after: ID): [Family!]!",

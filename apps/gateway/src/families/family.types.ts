@@ -372,6 +372,21 @@ export class DomainEvent {
   metadata!: unknown;
 }
 
+@ObjectType("FamilyChange", { description: "A family command's effect on the family read model (tenantActivity): ids, version, position and event types only." })
+export class FamilyChange {
+  @Field(() => ID, { nullable: false })
+  familyId!: string;
+
+  @Field(() => Int, { nullable: false, description: "The stream version the family's read model now reflects." })
+  version!: number;
+
+  @Field(() => String, { nullable: false, description: "Global position of the last event applied (a 64-bit integer as text)." })
+  position!: string;
+
+  @Field(() => [String], { nullable: false, description: "The event types applied, in order." })
+  events!: string[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Query arguments (classes keep the contract's argument order)
 

@@ -1,12 +1,25 @@
 import "reflect-metadata";
 import { printSchema, type GraphQLSchema } from "graphql";
-import { buildSchemaSync } from "type-graphql";
+import { buildSchemaSync, type PubSub } from "type-graphql";
 import type { AccessTable } from "../auth/access";
 import { waitForConsistentReads } from "../consistency/consistent-reads";
 import { modules } from "../modules";
 import { accessTable, checkModules, readsTable, resolversOf, type ReadSource } from "./module";
 
 let schema: GraphQLSchema | undefined;
+
+/**
+ * type-graphql wants a PubSub as soon as the schema has a subscription, even when every one brings
+ * its own `subscribe` (ours do: src/subscriptions/family-change-hub.ts). Using this one is a bug.
+ */
+const NO_PUBSUB: PubSub = {
+  publish() {
+    throw new Error("subscriptions publish through the change feed, not type-graphql's PubSub");
+  },
+  subscribe() {
+    throw new Error("every subscription field must have its own subscribe function");
+  },
+};
 
 /**
  * The GraphQL schema, built once per process from the modules' resolvers and checked against
@@ -16,7 +29,7 @@ let schema: GraphQLSchema | undefined;
  */
 export function gatewaySchema(): GraphQLSchema {
   if (!schema) {
-    const built = buildSchemaSync({ resolvers: resolversOf(modules), validate: false, emitSchemaFile: false });
+    const built = buildSchemaSync({ resolvers: resolversOf(modules), validate: false, emitSchemaFile: false, pubSub: NO_PUBSUB });
     checkModules(built, modules);
     waitForConsistentReads(built, readsTable(modules));
     schema = built;

@@ -109,6 +109,7 @@ export function ceilingServices(logger: Logger): Services {
     read: <T>(queries: ReadQueries<T>): T => (stubs.get(queries) as T | undefined) ?? noIo<T>(queries.name),
     eventStore: noIo("event store"),
     consistency: noIo("consistency"),
+    live: noIo("live updates"),
     metrics: createMetrics(),
     logger,
     today: () => new Date().toISOString().slice(0, 10),

@@ -48,6 +48,8 @@ export interface FeatureKit<M extends Record<string, MutationCase>, Q extends Re
   module: string;
   mutations: M;
   queries: Q;
+  /** Its subscriptions (served over WebSocket): a document and the roles the contract allows. */
+  subscriptions?: Readonly<Record<string, QueryCase>>;
   /** Further documents of the feature's tests (variants of its queries). */
   documents: D;
   /**

@@ -32,7 +32,10 @@ const BOOT_SCRIPT = `(function () {
   var params = new URLSearchParams(window.location.search);
   var token = params.get("token");
   var headers = token ? JSON.stringify({ Authorization: "Bearer " + token }, null, 2) : JSON.stringify({ Authorization: "Bearer <paste a token from: pnpm run token --tenant T --roles admin>" }, null, 2);
-  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+  // Subscriptions over WebSocket on the same path; GraphiQL sends the Headers editor's values as
+  // connection_init's payload, so the Authorization header given there authenticates them too.
+  var wsUrl = (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + window.location.pathname;
+  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname, subscriptionUrl: wsUrl });
   var props = {
     fetcher: fetcher,
     defaultHeaders: headers,

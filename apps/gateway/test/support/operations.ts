@@ -21,6 +21,9 @@ const queries = { ...familyKit.queries, ...commentKit.queries, ...coordinatorKit
 export type QueryName = keyof typeof queries;
 export const QUERIES: Readonly<Record<QueryName, QueryCase>> = queries;
 
+/** Subscriptions (over WebSocket), by root field. */
+export const SUBSCRIPTIONS: Readonly<Record<string, QueryCase>> = Object.fromEntries(kits.flatMap((kit) => Object.entries(kit.subscriptions ?? {})));
+
 const documentsOf = <T extends Record<string, { document: string }>>(cases: T) =>
   Object.fromEntries(Object.entries(cases).map(([name, c]) => [name, c.document])) as { [K in keyof T]: string };
 

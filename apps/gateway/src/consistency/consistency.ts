@@ -6,7 +6,7 @@
 // timer per gateway re-reads the positions from the database: never a loop per request.
 import type pg from "pg";
 import { START, type Checkpoint } from "@coop/event-store";
-import { ProgressBoard, readLanes, readProjections, readPublisher } from "@coop/projection-state";
+import { ProgressBoard, readLanes, readProjections, readPublisher, type Progress } from "@coop/projection-state";
 import type { ChangeFeed } from "./change-feed";
 
 /** The projection whose rows are families (and announce their changes). */
@@ -44,6 +44,7 @@ export class Consistency {
   private boardKnown = false;
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
+  private heardDuringRefresh: Progress[] = [];
   private readonly waiters = new Set<Waiter>();
   private readonly familyWaiters = new Map<string, Set<Waiter>>();
   private timer: NodeJS.Timeout | null = null;
@@ -56,6 +57,8 @@ export class Consistency {
     this.timeoutMs = options.timeoutMs;
     this.stopListening = options.feed.listen({
       progress: (progress) => {
+        // A refresh in flight may read the database before this commit: applied after it, too.
+        if (this.refreshing) this.heardDuringRefresh.push(progress);
         if (!this.boardKnown) return; // the first refresh reads it all
         if (!this.board.apply(progress)) this.scheduleRefresh();
         this.check();
@@ -259,13 +262,18 @@ export class Consistency {
       try {
         do {
           this.refreshAgain = false;
+          this.heardDuringRefresh = [];
           const [projections, lanes, publisher] = await Promise.all([readProjections(this.options.pool), readLanes(this.options.pool), readPublisher(this.options.pool)]);
           this.board.refresh(projections, lanes, publisher);
+          // The board only ever moves forward: what was announced meanwhile may be newer than what was read.
+          for (const progress of this.heardDuringRefresh) this.board.apply(progress);
+          this.heardDuringRefresh = [];
           this.boardKnown = true;
           this.check();
         } while (this.refreshAgain && this.waiters.size > 0);
       } finally {
         this.refreshing = null;
+        this.heardDuringRefresh = [];
       }
     })();
     return this.refreshing;

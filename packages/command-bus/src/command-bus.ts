@@ -44,7 +44,7 @@ export interface CommandBusOptions {
   snapshotEvery?: number;
   /** Live aggregates kept per process (default 10,000). */
   cacheSize?: number;
-  /** Attempts after a version clash with another process, before CONCURRENCY_CONFLICT (default 10). */
+  /** Attempts after a version clash with another process, before CONCURRENCY_CONFLICT (default 20). */
   maxRetries?: number;
   /** Commands that may wait behind one stream in this process; more are CONCURRENCY_CONFLICT (default 100). */
   maxQueuedPerStream?: number;
@@ -88,7 +88,7 @@ export class CommandBus {
     if (!Number.isInteger(this.snapshotEvery) || this.snapshotEvery < 1) {
       throw new Error(`snapshotEvery must be a whole number of at least 1, got ${options.snapshotEvery}`);
     }
-    this.maxRetries = options.maxRetries ?? 10;
+    this.maxRetries = options.maxRetries ?? 20;
     this.cache = new AggregateCache(options.cacheSize ?? 10_000);
     this.locks = new KeyedLock(options.maxQueuedPerStream ?? 100);
     this.today = options.today ?? utcToday;
@@ -229,8 +229,11 @@ export class CommandBus {
       }
       // The failed append usually brings the events it missed: no round trip, no wait.
       live = appended.missed ? this.foldOrNull(live, appended.missed, aggregate) : null;
-      // A clash twice in a row means a hot stream: back off a little, at random, before the next try.
-      if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** attempt));
+      // A clash brings what was missed, so the next try is as good as the winner's next one: go at
+      // once. Backing off early would hand the stream to whoever has commands queued behind the
+      // winner (each of its tries finds this one asleep) until this one runs out of tries. Only a
+      // stream that stays hot through several tries gets a short random pause.
+      if (attempt >= 3) await sleep(Math.random() * Math.min(20, 2 ** (attempt - 3)));
     }
   }
 

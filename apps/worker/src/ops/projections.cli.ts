@@ -91,8 +91,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === "skip" && stream === undefined) throw new UsageError("skip needs a stream");
   if (command === "skip" && !values.reason?.trim()) throw new UsageError("skip needs --reason TEXT: why the event may be skipped");
 
-  // The CLI signs no tokens: it does not need JWT_SECRET.
-  const config = loadWorkerConfig(process.env, { requireJwtSecret: false });
+  // The CLI signs no tokens: it does not need JWT_SECRET. Only the commands that apply events open
+  // personal fields and need DATA_KEY_SECRET; status, dead letters and drift read no event data.
+  const opensEvents = ["resume", "rebuild", "retry", "skip"].includes(command);
+  const config = loadWorkerConfig(process.env, { requireJwtSecret: false, requireDataKeySecret: opensEvents });
   checkRegistry(projections);
   const pool = createPool(config.databaseUrl, {
     max: 4,
@@ -106,12 +108,10 @@ async function main(argv: string[]): Promise<number> {
     if (command === "drift") return await drift(pool, config.databaseUrl, Boolean(values.apply));
     await checkTables(pool, projections);
     await ensureProjectionRows(pool, projections, config.lanes);
+    if (command === "status") return await status(pool, Boolean(values.lanes), Boolean(values.json));
+    if (command === "dead-letters") return await deadLetters(pool, name, Boolean(values.json));
     const eventStore = personalDataEventStore(pool, config);
     switch (command) {
-      case "status":
-        return await status(pool, Boolean(values.lanes), Boolean(values.json));
-      case "dead-letters":
-        return await deadLetters(pool, name, Boolean(values.json));
       case "resume":
         return await resume(pool, eventStore, config, name!);
       case "rebuild":

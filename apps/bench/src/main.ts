@@ -6,7 +6,6 @@ import { dirname, join, resolve } from "node:path";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SignJWT } from "jose";
 import { Redis } from "ioredis";
 import { loadConfig } from "@coop/config";
 import { createPool, createPrismaClient } from "@coop/database";
@@ -14,7 +13,7 @@ import { createTestDatabase } from "@coop/database/testing";
 import { familyAggregate } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { GraphQLClient } from "./graphql-client";
-import { AppProcess, type StackEnv } from "./stack";
+import { AppProcess, benchToken, type StackEnv } from "./stack";
 import { startCpuMeter } from "./process-cpu";
 import { medianOfRuns, perThousand, round, timeMsOf } from "./stats";
 import { appendRaw, appendThroughEventStore, SHAPES } from "./workloads/append";
@@ -212,12 +211,7 @@ try {
   const ownerReads = wanted("rls") ? await AppProcess.start("gateway", env, { entry: "src/testing/owner-reads.ts", name: "owner-reads" }) : null;
   if (ownerReads) processes.push(ownerReads);
   await waitForProjections(pool, 300_000);
-  const token = await new SignJWT({ tenant_id: tenantId, roles: ["admin", "coordinator", "finance"] })
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject("bench")
-    .setIssuedAt()
-    .setExpirationTime("2h")
-    .sign(new TextEncoder().encode(env.jwtSecret));
+  const token = await benchToken(env, tenantId, "2h");
   const client = new GraphQLClient(gateway.url, token);
   const ceilingClient = ceiling ? new GraphQLClient(ceiling.url, token) : null;
   const ownerClient = ownerReads ? new GraphQLClient(ownerReads.url, token) : null;

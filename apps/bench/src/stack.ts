@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { SignJWT } from "jose";
 import { freePort } from "@coop/process";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -97,4 +98,14 @@ export class AppProcess {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** A bench user's token for every role of `tenantId`, signed with the stack's JWT_SECRET. */
+export function benchToken(env: StackEnv, tenantId: string, expiresIn: string): Promise<string> {
+  return new SignJWT({ tenant_id: tenantId, roles: ["admin", "coordinator", "finance"] })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("bench")
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(env.jwtSecret));
 }

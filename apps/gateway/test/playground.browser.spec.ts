@@ -53,17 +53,7 @@ describe.skipIf(!available)("the playground in Chromium", () => {
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-      ],
+      args: BROWSER_ARGS,
     });
     const requests: string[] = [];
     const graphqlAuth: (string | undefined)[] = [];

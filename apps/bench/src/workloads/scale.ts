@@ -4,7 +4,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { SignJWT } from "jose";
 import { createPool } from "@coop/database";
 import { createTestDatabase, reserveTestDatabase, type TestDatabase } from "@coop/database/testing";
 import { compareCheckpoints, createPersonalDataCodec, EventStore, type Checkpoint } from "@coop/event-store";
@@ -12,7 +11,7 @@ import { projectionCheckpoint, readLanes, readProjections, readPublisher } from 
 import { projections } from "@coop/worker/projections";
 import { GraphQLClient } from "../graphql-client";
 import { startCpuMeter } from "../process-cpu";
-import { AppProcess, type StackEnv } from "../stack";
+import { AppProcess, benchToken, type StackEnv } from "../stack";
 import { perThousand, round, runConcurrent } from "../stats";
 import { eventsAppliedByProjections } from "./catchup";
 import { appendFamilyPart, EVENTS_PER_FAMILY } from "./family-history";
@@ -193,12 +192,7 @@ export async function catchUpSetting(template: ScaleTemplate, env: StackEnv, ten
 /** projection_lag's load at LAG_RATE commands/s through a gateway of its own, on caught-up workers. */
 async function liveLag(env: StackEnv, pool: Pool, tenantId: string, families: string[], workers: AppProcess[]) {
   const gateway = await AppProcess.start("gateway", env, { name: "scale-gateway" });
-  const token = await new SignJWT({ tenant_id: tenantId, roles: ["admin", "coordinator", "finance"] })
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject("bench")
-    .setIssuedAt()
-    .setExpirationTime("1h")
-    .sign(new TextEncoder().encode(env.jwtSecret));
+  const token = await benchToken(env, tenantId, "1h");
   const client = new GraphQLClient(gateway.url, token);
   try {
     const meters = await Promise.all(workers.map((w) => startCpuMeter(w.pid)));

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { v7 as uuidv7 } from "uuid";
-import type { EventCodec } from "./personal-data/event-codec";
+import type { EventCodec, StoredVersion } from "./personal-data/event-codec";
 import type {
   AppendResult,
   Checkpoint,
@@ -34,6 +34,8 @@ interface AppendShape {
   claims: boolean;
   newKey: boolean;
   forgets: boolean;
+  /** A forget that also erases the stream's plaintext personal values (events stored before encryption). */
+  erases: boolean;
 }
 
 function appendSql(shape: AppendShape): string {
@@ -77,6 +79,16 @@ function appendSql(shape: AppendShape): string {
   DELETE FROM snapshots WHERE tenant_id = $1::text AND stream_id = $2::uuid AND EXISTS (SELECT 1 FROM appended)
 )`;
   }
+  if (shape.erases) {
+    const [versions, data, old] = [param(), param(), param()];
+    // Each event only if it still holds what was read (a concurrent seal-existing may have sealed it).
+    extra += `, erased AS (
+  UPDATE events e SET data = u.data
+  FROM unnest(${versions}::int[], ${data}::jsonb[], ${old}::jsonb[]) AS u(stream_version, data, old)
+  WHERE e.tenant_id = $1::text AND e.stream_id = $2::uuid AND e.stream_version = u.stream_version
+    AND e.data = u.old AND EXISTS (SELECT 1 FROM appended)
+)`;
+  }
   return `
 WITH input AS (
   SELECT (e->>'id')::uuid AS event_id, e->>'type' AS event_type, (e->>'v')::int AS schema_version,
@@ -109,7 +121,7 @@ LEFT JOIN (SELECT max(position) AS position, max(transaction_id) AS transaction_
 const APPEND_SQL = new Map<number, { name: string; text: string }>();
 
 function appendStatement(shape: AppendShape): { name: string; text: string } {
-  const bits = (shape.command ? 1 : 0) | (shape.claims ? 2 : 0) | (shape.newKey ? 4 : 0) | (shape.forgets ? 8 : 0);
+  const bits = (shape.command ? 1 : 0) | (shape.claims ? 2 : 0) | (shape.newKey ? 4 : 0) | (shape.forgets ? 8 : 0) | (shape.erases ? 16 : 0);
   let statement = APPEND_SQL.get(bits);
   if (!statement) {
     statement = { name: `es_append_${bits}`, text: appendSql(shape) };
@@ -266,7 +278,16 @@ export class EventStore {
     if (command) values.push(command.commandId, command.commandType, command.payloadHash, command.userId, command.correlationId);
     if (claims.length > 0) values.push(JSON.stringify(claims.map((c) => ({ scope: c.scope, value: c.value }))));
     if (sealed?.newKey) values.push(sealed.newKey.keyId, sealed.newKey.wrapped);
-    const statement = appendStatement({ command: !!command, claims: claims.length > 0, newKey: !!sealed?.newKey, forgets: !!sealed?.forgets });
+    // A forget reads the stream once more (forgets are rare): plaintext of before encryption goes with the key.
+    const erasures = sealed?.forgets && this.codec ? this.codec.plaintextErasures(await this.storedVersions(stream, expectedVersion)) : [];
+    if (erasures.length > 0) {
+      values.push(
+        erasures.map((e) => e.streamVersion),
+        erasures.map((e) => JSON.stringify(e.data)),
+        erasures.map((e) => JSON.stringify(e.old)),
+      );
+    }
+    const statement = appendStatement({ command: !!command, claims: claims.length > 0, newKey: !!sealed?.newKey, forgets: !!sealed?.forgets, erases: erasures.length > 0 });
     try {
       const result = await this.pool.query<AppendRow>({ ...statement, values });
       const row = result.rows[0]!;
@@ -307,6 +328,17 @@ export class EventStore {
       }
       throw error;
     }
+  }
+
+  /** The stream's stored events up to `version`, as stored (for a forget to find plaintext personal values). */
+  private async storedVersions(stream: StreamRef, version: number): Promise<StoredVersion[]> {
+    const result = await this.pool.query<{ stream_version: number; event_type: string; schema_version: number; data: unknown }>({
+      name: "es_stored_versions",
+      text: `SELECT stream_version, event_type, schema_version, data FROM events
+              WHERE tenant_id = $1::text AND stream_id = $2::uuid AND stream_version <= $3::int ORDER BY stream_version`,
+      values: [stream.tenantId, stream.streamId, version],
+    });
+    return result.rows.map((r) => ({ streamVersion: r.stream_version, type: r.event_type, schemaVersion: r.schema_version, data: r.data }));
   }
 
   /** Events of all streams after `after`, below the safe watermark, in log order; `raw` keeps the stored form. */

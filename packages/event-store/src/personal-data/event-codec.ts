@@ -8,6 +8,7 @@ import type { NewEvent, StreamRef, Upcast } from "../types";
 import type { DataKeyEntry, DataKeyStore, StreamKeyRef } from "./data-key-store";
 import { streamAad } from "./data-key-store";
 import { isSealed, openValue, sealedKind, sealValue } from "./field-cipher";
+import { hasPlaintext, replacePlaintext } from "./seal-stored-events";
 
 /** What the codec needs to know of the domain (`personalDataRules` of @coop/domain). */
 export interface PersonalDataRules {
@@ -30,6 +31,21 @@ export interface StoredForm {
 export interface OpenedEvent {
   type: string;
   schemaVersion: number;
+  data: unknown;
+}
+
+/** A stored event of a stream, as the forgetting append reads it to erase what was never sealed. */
+export interface StoredVersion {
+  streamVersion: number;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+}
+
+/** A stored event rewritten with its plaintext personal values erased, if it still holds `old`. */
+export interface PlaintextErasure {
+  streamVersion: number;
+  old: unknown;
   data: unknown;
 }
 
@@ -88,6 +104,17 @@ export class EventCodec {
         afterCommit();
       },
     };
+  }
+
+  /**
+   * For a stream being forgotten: its stored events that still hold plaintext personal values
+   * (written before encryption, and `data-keys seal-existing` not run since), with those values
+   * erased. The forgetting statement rewrites them, so a forget leaves no plaintext behind either.
+   */
+  plaintextErasures(stored: readonly StoredVersion[]): PlaintextErasure[] {
+    return stored
+      .filter((e) => hasPlaintext(this.rules, e.type, e.schemaVersion, e.data))
+      .map((e) => ({ streamVersion: e.streamVersion, old: e.data, data: replacePlaintext(this.rules, e.type, e.schemaVersion, e.data, erasedValue) }));
   }
 
   /**

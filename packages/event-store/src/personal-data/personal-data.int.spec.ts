@@ -135,6 +135,45 @@ describe("forgetting a stream", () => {
     expect((await warm.readStream(s)).map((e) => e.data)).toEqual(erased);
   });
 
+  it("erases, in the forgetting statement, the plaintext of events written before encryption that were never sealed", async () => {
+    const plainStore = new EventStore(pool, { upcast: upcastEvent });
+    const s = family();
+    const marker = `Plain-${s.streamId.slice(0, 8)}`;
+    const v1 = { familyId: s.streamId, familyName: marker, enrollmentDate: "2020-01-01", parentName: `${marker}-parent`, email: `${marker}@example.org`, phone: "555" };
+    await plainStore.append(s, 0, [{ type: "FamilyEnrolled", schemaVersion: 1, data: v1, metadata: meta }]);
+    await plainStore.append(s, 1, [ev("ContactRecorded", { method: "PHONE", contactedOn: "2024-01-01", note: `${marker} note` }), ev("PaymentReceived", { amountCents: 500, paidOn: "2024-02-01", dueOn: null, method: "CASH", transactionId: "t-1" })]);
+    const { store } = processStore();
+    // A sealed event after them: the stream got its key with it.
+    await store.append(s, 3, [ev("ChildAdded", { childName: `${marker}-child`, birthDate: "2019-05-06" })]);
+
+    expect(await store.append(s, 4, [ev("FamilyForgotten", {})])).toMatchObject({ ok: true, version: 5 });
+    const { rows } = await pool.query<{ row: string }>("SELECT e::text AS row FROM events e WHERE stream_id = $1", [s.streamId]);
+    expect(rows).toHaveLength(5);
+    for (const { row } of rows) expect(row).not.toContain(marker);
+    // Only the personal fields changed; the stored schema and the rest stay as they were.
+    const stored = await storedData(s);
+    expect(stored[0]).toEqual({ ...v1, familyName: "(erased)", parentName: "(erased)", email: "(erased)", phone: "(erased)" });
+    expect(stored[2]).toEqual({ amountCents: 500, paidOn: "2024-02-01", dueOn: null, method: "CASH", transactionId: "t-1" });
+    expect((await processStore().store.readStream(s)).map((e) => e.data)).toMatchObject([
+      { familyName: "(erased)", guardians: [{ name: "(erased)", email: "(erased)", phone: "(erased)" }] },
+      { note: "(erased)" },
+      { amountCents: 500 },
+      { childName: "(erased)", birthDate: "(erased)" },
+      {},
+    ]);
+  });
+
+  it("a forget that loses its race appends nothing and rewrites nothing", async () => {
+    const plainStore = new EventStore(pool, { upcast: upcastEvent });
+    const s = family();
+    await plainStore.append(s, 0, [enrolled(s, "StillHere")]);
+    const { store } = processStore();
+    await store.append(s, 1, [ev("ContactRecorded", { method: "PHONE", contactedOn: "2024-01-01", note: "n" })]);
+    expect(await store.append(s, 1, [ev("FamilyForgotten", {})])).toMatchObject({ ok: false, reason: "WrongExpectedVersion" });
+    expect((await storedData(s))[0]).toMatchObject({ familyName: "StillHere" });
+    expect((await pool.query("SELECT wrapped_key IS NOT NULL AS kept FROM data_keys WHERE stream_id = $1", [s.streamId])).rows).toEqual([{ kept: true }]);
+  });
+
   it("a process that missed the notification drops the key when its cache life ends", async () => {
     const { store } = processStore();
     const s = family();
@@ -175,8 +214,10 @@ describe("sealing the events written before encryption (the one-off command)", (
       await plainStore.append(s, 0, [enrolled(s, `Marker-${s.streamId.slice(0, 6)}`), ev("ContactRecorded", { method: "PHONE", contactedOn: "2024-01-01", note: "secret note" })]);
     }
     await plainStore.saveSnapshot(kept, 2, 1, { familyName: "old state held names" });
-    const { store, codec } = processStore();
-    await store.append(gone, 2, [ev("FamilyForgotten", {})]);
+    const { codec } = processStore();
+    // Forgotten by a version of the code that left plaintext behind: the key's tombstone, the events as they were.
+    await plainStore.append(gone, 2, [ev("FamilyForgotten", {})]);
+    await pool.query("INSERT INTO data_keys (tenant_id, stream_id, key_id, wrapped_key, forgotten_at) VALUES ($1, $2, NULL, NULL, now())", [gone.tenantId, gone.streamId]);
 
     const types = [...domainEventTypes].filter((t) => codec.rules.personalData(t).length > 0 || t === "FamilyEnrolled");
     const first = await sealStoredPersonalData(pool, codec, { eventTypes: types, stateSchemaVersions });

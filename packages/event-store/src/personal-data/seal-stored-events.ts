@@ -8,7 +8,7 @@ import type pg from "pg";
 import { ERASED, erasedValue, forEachPersonalValue, mapPersonalData } from "@coop/domain";
 import type { DataKeyEntry, StreamKeyRef } from "./data-key-store";
 import { streamAad } from "./data-key-store";
-import type { EventCodec } from "./event-codec";
+import type { EventCodec, PersonalDataRules } from "./event-codec";
 import { isSealed, sealValue } from "./field-cipher";
 
 export interface SealStoredOptions {
@@ -54,15 +54,14 @@ export async function sealStoredPersonalData(pool: pg.Pool, codec: EventCodec, o
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!.position;
 
-    const plaintext = rows.filter((row) => hasPlaintext(codec, row));
+    const plaintext = rows.filter((row) => hasPlaintext(codec.rules, row.event_type, row.schema_version, row.data));
     if (plaintext.length === 0) continue;
     const keys = await keysOf(pool, codec, plaintext, result);
     const updates: { position: string; data: unknown; old: unknown }[] = [];
     for (const row of plaintext) {
       const entry = keys.get(streamAad(row.tenant_id, row.stream_id))!;
-      const paths = codec.rules.personalData(row.event_type, row.schema_version);
       const seal = "key" in entry ? (v: unknown) => sealValue(entry.key, entry.aad, v) : erasedValue;
-      updates.push({ position: row.position, old: row.data, data: mapPersonalData(row.data, paths, (v) => (isSealed(v) || v === ERASED ? v : seal(v))) });
+      updates.push({ position: row.position, old: row.data, data: replacePlaintext(codec.rules, row.event_type, row.schema_version, row.data, seal) });
       if ("key" in entry) result.sealed++;
       else result.erased++;
     }
@@ -85,13 +84,18 @@ export async function sealStoredPersonalData(pool: pg.Pool, codec: EventCodec, o
   return result;
 }
 
-/** Whether a personal value is still plaintext: neither sealed nor already erased. */
-function hasPlaintext(codec: EventCodec, row: Row): boolean {
+/** Whether some personal value of a stored event is still plaintext: neither sealed nor already erased. */
+export function hasPlaintext(rules: Pick<PersonalDataRules, "personalData">, type: string, schemaVersion: number, data: unknown): boolean {
   let found = false;
-  forEachPersonalValue(row.data, codec.rules.personalData(row.event_type, row.schema_version), (value) => {
+  forEachPersonalValue(data, rules.personalData(type, schemaVersion), (value) => {
     if (!isSealed(value) && value !== ERASED) found = true;
   });
   return found;
+}
+
+/** A stored event's data with each plaintext personal value replaced (sealed or erased); the rest as it is. */
+export function replacePlaintext(rules: Pick<PersonalDataRules, "personalData">, type: string, schemaVersion: number, data: unknown, replace: (value: unknown) => unknown): unknown {
+  return mapPersonalData(data, rules.personalData(type, schemaVersion), (v) => (isSealed(v) || v === ERASED ? v : replace(v)));
 }
 
 /** The keys of the rows' streams; a stream with none gets one (unless another run made it first). */

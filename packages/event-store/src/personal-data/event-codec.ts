@@ -65,6 +65,21 @@ function erasedSealed(sealed: string): string | null {
   return sealedKind(sealed) === "s" ? erasedValue("") : null;
 }
 
+/**
+ * Whether a value is already sealed with this stream's key. Text that merely looks sealed (a
+ * person may type anything, `pii1:s...` included) does not open with the key, and is sealed like
+ * any other value rather than stored as it is.
+ */
+function sealedFor(entry: DataKeyEntry | undefined, value: unknown): boolean {
+  if (!isSealed(value) || !entry || !("key" in entry)) return false;
+  try {
+    openValue(entry.key, entry.aad, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class EventCodec {
   constructor(
     readonly rules: PersonalDataRules,
@@ -95,7 +110,7 @@ export class EventCodec {
     return {
       events: events.map((e) => {
         const paths = this.rules.personalData(e.type, e.schemaVersion);
-        return paths.length === 0 ? e : { ...e, data: mapPersonalData(e.data, paths, (v) => (isSealed(v) ? v : seal(v))) };
+        return paths.length === 0 ? e : { ...e, data: mapPersonalData(e.data, paths, (v) => (sealedFor(entry, v) ? v : seal(v))) };
       }),
       newKey: fresh ? fresh.row : null,
       forgets,

@@ -77,6 +77,17 @@ describe("personal fields at rest", () => {
     expect((await other.readStream(s, 0, { raw: true })).map((e) => e.data)).toEqual(stored);
   });
 
+  it("a value that only looks sealed (typed by a person) is sealed like any other, and reads back as typed", async () => {
+    const { store } = processStore();
+    const s = family();
+    const lookalike = `pii1:s${Buffer.alloc(40, 7).toString("base64")}`;
+    expect(await store.append(s, 0, [enrolled(s, lookalike)])).toMatchObject({ ok: true });
+    const stored = (await storedData(s))[0] as { familyName: string };
+    expect(isSealed(stored.familyName)).toBe(true);
+    expect(stored.familyName).not.toBe(lookalike);
+    expect((await processStore().store.readStream(s))[0]!.data).toMatchObject({ familyName: lookalike });
+  });
+
   it("a stale appender catches up from the failed append's missed events, opened", async () => {
     const a = processStore().store;
     const b = processStore().store;

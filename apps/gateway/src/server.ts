@@ -26,6 +26,7 @@ import { createHttpHandler } from "./transport/http";
 import { createMetrics } from "./transport/metrics";
 import { Playground } from "./transport/playground";
 import { operationLogPlugin } from "./transport/request-log";
+import { CorsPolicy } from "./transport/cors";
 import { createSubscriptionServer } from "./transport/websocket";
 import { FamilyChangeHub } from "./subscriptions/family-change-hub";
 
@@ -267,6 +268,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     logger,
     nodeEnv: config.nodeEnv,
     maxPayloadBytes: deps.bodyLimitBytes ?? 256 * 1024,
+    cors: new CorsPolicy(config.corsOrigins),
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;

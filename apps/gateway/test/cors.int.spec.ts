@@ -2,6 +2,7 @@
 // authentication, listed origins echoed, `*` only when configured so, others get no CORS headers.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { Q } from "./support/operations";
 import { startStack, type Stack } from "./support/stack";
 
@@ -127,5 +128,38 @@ describe("CORS_ORIGINS", () => {
     const result = await stack.gql(Q.family, { id: randomUUID() }, { token });
     expect(result.status).toBe(200);
     expect(result.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("WebSocket upgrades on /graphql (browsers apply no CORS to them: the gateway checks Origin)", () => {
+  /** The upgrade's HTTP answer: 101 when the socket opened, else the refusal's status. */
+  function upgrade(base: string, origin?: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(`${base.replace(/^http/, "ws")}/graphql`, "graphql-transport-ws", origin ? { origin } : {});
+      socket.once("open", () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.once("unexpected-response", (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        socket.terminate();
+      });
+      socket.once("error", (error) => reject(error));
+    });
+  }
+
+  it("opens for listed origins, the gateway's own origin (the playground) and clients that send no Origin", async () => {
+    expect(await upgrade(stack.url, APP)).toBe(101);
+    expect(await upgrade(stack.url, LOCAL)).toBe(101);
+    expect(await upgrade(stack.url, new URL(stack.url).origin)).toBe(101);
+    expect(await upgrade(stack.url)).toBe(101);
+    expect(await upgrade(anyOrigin, STRANGER)).toBe(101);
+  });
+
+  it("refuses other origins with 403 before any message, look-alikes and opaque origins included", async () => {
+    for (const origin of [STRANGER, `${APP}.evil.example`, "https://app.example.com:8443", "null"]) {
+      expect(await upgrade(stack.url, origin), origin).toBe(403);
+    }
+    expect(await upgrade(unset, APP)).toBe(403);
   });
 });

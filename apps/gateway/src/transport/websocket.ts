@@ -19,6 +19,7 @@ import type { Viewer } from "../auth/viewer";
 import { annotateInputFields, createFormatError, forbidden } from "../errors/errors";
 import { queryLimitsRule } from "../graphql/limits";
 import type { Logger } from "../logger";
+import type { CorsPolicy } from "./cors";
 
 /** graphql-ws's close code for a refused connection_init; the contract uses it for every token problem. */
 export const TOKEN_REFUSED_CLOSE = CloseCode.Forbidden; // 4403
@@ -35,6 +36,8 @@ export interface SubscriptionServerOptions {
   nodeEnv: string;
   /** Largest message accepted from a client (bytes). */
   maxPayloadBytes: number;
+  /** CORS_ORIGINS: a browser's upgrade from another origin must come from one of them. */
+  cors: CorsPolicy;
 }
 
 /** One connection's state, kept on graphql-ws's `extra` (one object per connection). */
@@ -50,6 +53,22 @@ type Connection = Extra & Partial<ConnectionState>;
 export interface SubscriptionServer {
   /** Closes every socket (1001 going away) and stops accepting new ones. */
   close(): Promise<void>;
+}
+
+/**
+ * Browsers do not apply CORS to WebSocket: they send Origin and leave the decision to the server.
+ * An upgrade is accepted without Origin (not a browser), from the gateway's own origin (the
+ * playground) and from the origins CORS_ORIGINS lists, as HTTP answers them; any other page is refused.
+ */
+export function originMayConnect(req: IncomingMessage, cors: CorsPolicy): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (cors.allowOrigin(origin) !== null) return true;
+  try {
+    return new URL(origin).host === (req.headers.host ?? "").toLowerCase();
+  } catch {
+    return false; // "null" (a sandboxed page or a file) and anything that is not a URL
+  }
 }
 
 /** connection_init's token: `authorization` in any letter case (GraphiQL sends its headers as they are typed). */
@@ -132,6 +151,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     const path = q < 0 ? url : url.slice(0, q);
     if (closing || (path !== "/graphql" && path !== "/graphql/")) {
       socket.end(`HTTP/1.1 ${closing ? "503 Service Unavailable" : "404 Not Found"}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    if (!originMayConnect(req, options.cors)) {
+      closes.inc({ reason: "origin" });
+      socket.end("HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));

@@ -14,7 +14,7 @@ import { familyAggregate } from "@coop/domain";
 import { EventStore } from "@coop/event-store";
 import { GraphQLClient } from "./graphql-client";
 import { AppProcess, benchToken, type StackEnv } from "./stack";
-import { startCpuMeter } from "./process-cpu";
+import { startCpuMeter, startPostgresCpuMeter } from "./process-cpu";
 import { medianOfRuns, perThousand, round, timeMsOf } from "./stats";
 import { appendRaw, appendThroughEventStore, SHAPES } from "./workloads/append";
 import { catchUp, eventsAppliedByProjections, waitForProjections } from "./workloads/catchup";
@@ -220,20 +220,32 @@ try {
   /** One command_e2e load against a gateway process, with that process's CPU per 1,000 commands. */
   async function commandLoad(target: GraphQLClient, server: AppProcess, families: string[]) {
     const cpu = await startCpuMeter(server.pid);
+    const postgres = await startPostgresCpuMeter(pool);
     const figures = await commandE2e(target, families, E2E_COMMANDS);
-    return { ...figures, gatewayCpuMsPer1000Commands: perThousand(await cpu.usedMs(), E2E_COMMANDS) };
+    return {
+      ...figures,
+      gatewayCpuMsPer1000Commands: perThousand(await cpu.usedMs(), E2E_COMMANDS),
+      // The whole server (the machine's PostgreSQL), when it runs here; absent otherwise.
+      ...(postgres ? { postgresCpuMsPer1000Commands: perThousand(await postgres.usedMs(), E2E_COMMANDS) } : {}),
+    };
   }
   /**
    * Runs `load` and waits until every projection has caught up with it; the worker's CPU meanwhile
    * per 1,000 events applied (summed over the projections).
    */
-  async function withWorkerCpu<T>(load: () => Promise<T>): Promise<{ result: T; workerCpuMsPer1000Events: number }> {
+  async function withWorkerCpu<T>(load: () => Promise<T>): Promise<{ result: T; workerCpuMsPer1000Events: number; postgres: { postgresCpuMsPer1000Events?: number } }> {
     const cpu = await startCpuMeter(worker.pid);
+    const postgres = await startPostgresCpuMeter(pool);
     const appliedBefore = await eventsAppliedByProjections(pool);
     const result = await load();
     await waitForProjections(pool, 120_000);
     const applied = (await eventsAppliedByProjections(pool)) - appliedBefore;
-    return { result, workerCpuMsPer1000Events: perThousand(await cpu.usedMs(), applied) };
+    return {
+      result,
+      workerCpuMsPer1000Events: perThousand(await cpu.usedMs(), applied),
+      // The whole server's CPU (commands and projections alike) per 1,000 events applied.
+      postgres: postgres ? { postgresCpuMsPer1000Events: perThousand(await postgres.usedMs(), applied) } : {},
+    };
   }
   try {
     for (let run = 0; run < (wanted("query") ? runs : 0); run++) {
@@ -274,14 +286,14 @@ try {
       worker = restarted;
       await waitForProjections(pool, 300_000);
       for (let run = 0; run < runs; run++) {
-        const { result, workerCpuMsPer1000Events } = await withWorkerCpu(() => commandLoad(client, gateway, families));
-        record("command_e2e_with_worker", { ...result, workerCpuMsPer1000Events });
+        const { result, workerCpuMsPer1000Events, postgres } = await withWorkerCpu(() => commandLoad(client, gateway, families));
+        record("command_e2e_with_worker", { ...result, workerCpuMsPer1000Events, ...postgres });
         log(`bench: command_e2e_with_worker run ${run + 1}/${runs} done`);
       }
     }
     for (let run = 0; run < (wanted("projection_lag") ? runs : 0); run++) {
-      const { result, workerCpuMsPer1000Events } = await withWorkerCpu(() => projectionLag(client, pool, tenantId, families));
-      record("projection_lag", { ...result.figures, workerCpuMsPer1000Events });
+      const { result, workerCpuMsPer1000Events, postgres } = await withWorkerCpu(() => projectionLag(client, pool, tenantId, families));
+      record("projection_lag", { ...result.figures, workerCpuMsPer1000Events, ...postgres });
       if (run === 0) lagSeries = result.series;
       log(`bench: projection_lag run ${run + 1}/${runs} done`);
     }

@@ -2,6 +2,7 @@
 // commands. Linux only: it reads /proc. Any pid works: a gateway, a worker, a publisher.
 import { execFileSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
+import type pg from "pg";
 import { parseProcStat, processTreeTicks, type ProcStat } from "./proc-stat";
 
 let ticksPerSecond: number | undefined;
@@ -53,4 +54,23 @@ export interface CpuMeter {
 export async function startCpuMeter(pid: number): Promise<CpuMeter> {
   const startMs = await processTreeCpuMs(pid);
   return { usedMs: async () => (await processTreeCpuMs(pid)) - startMs };
+}
+
+/**
+ * CPU time of the PostgreSQL server the pool talks to: its postmaster's process tree (every
+ * backend, the WAL writer, the checkpointer, autovacuum; exited backends through the reaped
+ * children's time). The whole server, every database on it included. Null when the server is not
+ * on this machine (its processes are not in /proc) or not PostgreSQL's own process tree.
+ */
+export async function startPostgresCpuMeter(pool: pg.Pool): Promise<CpuMeter | null> {
+  const { rows } = await pool.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+  let postmaster: number;
+  try {
+    const backend = parseProcStat(await readFile(`/proc/${rows[0]!.pid}/stat`, "utf8"));
+    if (!(await readFile(`/proc/${backend.ppid}/stat`, "utf8")).includes("(postgres)")) return null;
+    postmaster = backend.ppid;
+  } catch {
+    return null; // a server elsewhere (or a pid namespace of its own)
+  }
+  return startCpuMeter(postmaster);
 }

@@ -10,7 +10,7 @@ import { compareCheckpoints, createPersonalDataCodec, EventStore, type Checkpoin
 import { projectionCheckpoint, readLanes, readProjections, readPublisher } from "@coop/projection-state";
 import { projections } from "@coop/worker/projections";
 import { GraphQLClient } from "../graphql-client";
-import { startCpuMeter } from "../process-cpu";
+import { startCpuMeter, startPostgresCpuMeter } from "../process-cpu";
 import { AppProcess, benchToken, type StackEnv } from "../stack";
 import { perThousand, round, runConcurrent } from "../stats";
 import { eventsAppliedByProjections } from "./catchup";
@@ -165,10 +165,12 @@ export async function catchUpSetting(template: ScaleTemplate, env: StackEnv, ten
       );
     }
     const meters = await Promise.all(workers.map((w) => startCpuMeter(w.pid)));
+    const postgres = await startPostgresCpuMeter(pool);
     const startedAt = await openGate(pool);
     await waitUntilCaughtUp(pool, template.head, 1_800_000);
     const seconds = (performance.now() - startedAt) / 1000;
     const cpuMs = (await Promise.all(meters.map((m) => m.usedMs()))).reduce((a, b) => a + b, 0);
+    const postgresMs = postgres ? await postgres.usedMs() : null;
     const applied = await eventsAppliedByProjections(pool);
     const catchUp = {
       workers: setting.workers,
@@ -179,6 +181,8 @@ export async function catchUpSetting(template: ScaleTemplate, env: StackEnv, ten
       cpuMsPer1000Events: perThousand(cpuMs, template.events),
       cpuMsPer1000Applied: perThousand(cpuMs, applied),
       cpuCoresBusy: round(cpuMs / 1000 / seconds, 2),
+      // The PostgreSQL server's CPU over the same span (the whole server; absent when it is elsewhere).
+      ...(postgresMs === null ? {} : { postgresCpuMsPer1000Events: perThousand(postgresMs, template.events), postgresCoresBusy: round(postgresMs / 1000 / seconds, 2) }),
     };
     const lagFigures = lag ? await liveLag(stackEnv, pool, tenantId, template.familyIds.slice(0, 1_000), workers) : null;
     return { catchUp, lag: lagFigures };

@@ -95,8 +95,12 @@ WITH input AS (
          e->'data' AS data, e->'meta' AS metadata, n
   FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS t(e, n)
 ), stream AS (
-  SELECT coalesce((SELECT max(stream_version) FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid), 0) AS version,
-         (SELECT stream_type FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid AND stream_version = 1) AS type
+  -- The head event gives both the version and the type: every append checks the type, so all of a
+  -- stream's events share it (one index probe instead of two: about a tenth of the statement's cost).
+  SELECT coalesce(h.stream_version, 0) AS version, h.stream_type AS type
+  FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+    SELECT stream_version, stream_type FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid
+    ORDER BY stream_version DESC LIMIT 1) h ON true
 ), appended AS (
   INSERT INTO events (event_id, tenant_id, stream_id, stream_type, stream_version, event_type,
                       schema_version, data, metadata, stream_hash)

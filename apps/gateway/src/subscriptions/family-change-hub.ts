@@ -71,6 +71,18 @@ const LOADS_PER_SCOPE = 4;
 
 const key = (tenantId: string, familyId: string) => `${tenantId}\u0000${familyId}`;
 
+/** Adds `watch` under `k`; the returned function removes it (and the key once its set is empty). */
+function addWatch<K, W>(watches: Map<K, Set<W>>, k: K, watch: W): () => void {
+  let set = watches.get(k);
+  if (!set) watches.set(k, (set = new Set()));
+  set.add(watch);
+  return () => {
+    const current = watches.get(k);
+    current?.delete(watch);
+    if (current?.size === 0) watches.delete(k);
+  };
+}
+
 function scopeKey(scope: ReadScope): string {
   return `${scope.tenantId}\u0000${[...new Set(scope.roles)].sort().join(",")}`;
 }
@@ -109,27 +121,11 @@ export class FamilyChangeHub<R extends VersionedRow> {
 
   watchFamily(scope: ReadScope, familyId: string, deliver: (row: R) => void): () => void {
     const watch: FamilyWatch<R> = { scope, scopeKey: scopeKey(scope), familyId: familyId.toLowerCase(), lastVersion: 0, deliver };
-    const k = key(scope.tenantId, watch.familyId);
-    let set = this.families.get(k);
-    if (!set) this.families.set(k, (set = new Set()));
-    set.add(watch);
-    return () => {
-      const current = this.families.get(k);
-      current?.delete(watch);
-      if (current?.size === 0) this.families.delete(k);
-    };
+    return addWatch(this.families, key(scope.tenantId, watch.familyId), watch);
   }
 
   watchTenant(tenantId: string, deliver: (change: FamilyChangeMessage) => void): () => void {
-    const watch: TenantWatch = { tenantId, deliver };
-    let set = this.tenants.get(tenantId);
-    if (!set) this.tenants.set(tenantId, (set = new Set()));
-    set.add(watch);
-    return () => {
-      const current = this.tenants.get(tenantId);
-      current?.delete(watch);
-      if (current?.size === 0) this.tenants.delete(tenantId);
-    };
+    return addWatch(this.tenants, tenantId, { tenantId, deliver });
   }
 
   /** familyChanged's stream: the family's newest row after each change (older unsent rows superseded). */

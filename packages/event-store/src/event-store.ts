@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { v7 as uuidv7 } from "uuid";
-import type { EventCodec, StoredVersion } from "./personal-data/event-codec";
+import type { EventCodec } from "./personal-data/event-codec";
 import type {
   AppendResult,
   Checkpoint,
@@ -283,7 +283,10 @@ export class EventStore {
     if (claims.length > 0) values.push(JSON.stringify(claims.map((c) => ({ scope: c.scope, value: c.value }))));
     if (sealed?.newKey) values.push(sealed.newKey.keyId, sealed.newKey.wrapped);
     // A forget reads the stream once more (forgets are rare): plaintext of before encryption goes with the key.
-    const erasures = sealed?.forgets && this.codec ? this.codec.plaintextErasures(await this.storedVersions(stream, expectedVersion)) : [];
+    const erasures =
+      sealed?.forgets && this.codec
+        ? this.codec.plaintextErasures((await this.readStream(stream, 0, { raw: true })).filter((e) => e.streamVersion <= expectedVersion))
+        : [];
     if (erasures.length > 0) {
       values.push(
         erasures.map((e) => e.streamVersion),
@@ -332,17 +335,6 @@ export class EventStore {
       }
       throw error;
     }
-  }
-
-  /** The stream's stored events up to `version`, as stored (for a forget to find plaintext personal values). */
-  private async storedVersions(stream: StreamRef, version: number): Promise<StoredVersion[]> {
-    const result = await this.pool.query<{ stream_version: number; event_type: string; schema_version: number; data: unknown }>({
-      name: "es_stored_versions",
-      text: `SELECT stream_version, event_type, schema_version, data FROM events
-              WHERE tenant_id = $1::text AND stream_id = $2::uuid AND stream_version <= $3::int ORDER BY stream_version`,
-      values: [stream.tenantId, stream.streamId, version],
-    });
-    return result.rows.map((r) => ({ streamVersion: r.stream_version, type: r.event_type, schemaVersion: r.schema_version, data: r.data }));
   }
 
   /** Events of all streams after `after`, below the safe watermark, in log order; `raw` keeps the stored form. */

@@ -285,7 +285,7 @@ export class EventStore {
     // A forget reads the stream once more (forgets are rare): plaintext of before encryption goes with the key.
     const erasures =
       sealed?.forgets && this.codec
-        ? this.codec.plaintextErasures((await this.readStream(stream, 0, { raw: true })).filter((e) => e.streamVersion <= expectedVersion))
+        ? await this.codec.plaintextErasures(stream, (await this.readStream(stream, 0, { raw: true })).filter((e) => e.streamVersion <= expectedVersion))
         : [];
     if (erasures.length > 0) {
       values.push(

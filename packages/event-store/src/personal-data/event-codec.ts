@@ -7,8 +7,8 @@ import { erasedValue, forEachPersonalValue, mapPersonalData, mapPersonalDataLazi
 import type { NewEvent, StreamRef, Upcast } from "../types";
 import type { DataKeyEntry, DataKeyStore, StreamKeyRef } from "./data-key-store";
 import { streamAad } from "./data-key-store";
-import { isSealed, openValue, sealedKind, sealValue } from "./field-cipher";
-import { hasPlaintext, replacePlaintext } from "./seal-stored-events";
+import { isSealed, openValue, opensWith, sealedKind, sealValue } from "./field-cipher";
+import { hasPlaintext, replacePlaintext, sealedInStore } from "./seal-stored-events";
 
 /** What the codec needs to know of the domain (`personalDataRules` of @coop/domain). */
 export interface PersonalDataRules {
@@ -71,13 +71,7 @@ function erasedSealed(sealed: string): string | null {
  * any other value rather than stored as it is.
  */
 function sealedFor(entry: DataKeyEntry | undefined, value: unknown): boolean {
-  if (!isSealed(value) || !entry || !("key" in entry)) return false;
-  try {
-    openValue(entry.key, entry.aad, value);
-    return true;
-  } catch {
-    return false;
-  }
+  return !!entry && "key" in entry && opensWith(entry.key, entry.aad, value);
 }
 
 export class EventCodec {
@@ -123,13 +117,16 @@ export class EventCodec {
 
   /**
    * For a stream being forgotten: its stored events that still hold plaintext personal values
-   * (written before encryption, and `data-keys seal-existing` not run since), with those values
+   * (written before encryption, and `data-keys seal-existing` not run since; text that only looks
+   * sealed included, told apart by the stream's key while it still exists), with those values
    * erased. The forgetting statement rewrites them, so a forget leaves no plaintext behind either.
    */
-  plaintextErasures(stored: readonly StoredVersion[]): PlaintextErasure[] {
+  async plaintextErasures(stream: StreamKeyRef, stored: readonly StoredVersion[]): Promise<PlaintextErasure[]> {
+    const entry = (await this.keys.entries([stream])).get(streamAad(stream.tenantId, stream.streamId));
+    const sealed = (value: unknown) => sealedInStore(entry, value);
     return stored
-      .filter((e) => hasPlaintext(this.rules, e.type, e.schemaVersion, e.data))
-      .map((e) => ({ streamVersion: e.streamVersion, old: e.data, data: replacePlaintext(this.rules, e.type, e.schemaVersion, e.data, erasedValue) }));
+      .filter((e) => hasPlaintext(this.rules, e.type, e.schemaVersion, e.data, sealed))
+      .map((e) => ({ streamVersion: e.streamVersion, old: e.data, data: replacePlaintext(this.rules, e.type, e.schemaVersion, e.data, erasedValue, sealed) }));
   }
 
   /**

@@ -67,3 +67,14 @@ export function openValue(key: Buffer, aad: Buffer, sealed: string): unknown {
   const text = decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES), undefined, "utf8") + decipher.final("utf8");
   return sealedKind(sealed) === "s" ? text : (JSON.parse(text) as unknown);
 }
+
+/** Whether `value` is a value sealed with this key for the stream named by `aad` (and unaltered). */
+export function opensWith(key: Buffer, aad: Buffer, value: unknown): boolean {
+  if (!isSealed(value)) return false;
+  try {
+    openValue(key, aad, value);
+    return true;
+  } catch {
+    return false;
+  }
+}

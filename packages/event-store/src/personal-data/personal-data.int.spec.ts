@@ -36,6 +36,9 @@ const ev = (type: string, data: unknown): NewEvent => ({ type, schemaVersion: fa
 const enrolled = (s: StreamRef, name = "Rivera") =>
   ev("FamilyEnrolled", { familyId: s.streamId, familyName: name, enrollmentDate: "2024-06-01", guardians: [{ name: "Ana Rivera", email: "ana@example.org", phone: null }] });
 
+/** Text that looks like a sealed value (`pii1:s` and base64), unique to the stream, as a person might have typed it. */
+const lookalikeOf = (s: StreamRef) => `pii1:s${Buffer.from(`typed-${s.streamId}`).toString("base64")}`;
+
 async function storedData(s: StreamRef): Promise<unknown[]> {
   const { rows } = await pool.query<{ data: unknown }>("SELECT data FROM events WHERE tenant_id = $1 AND stream_id = $2 ORDER BY stream_version", [s.tenantId, s.streamId]);
   return rows.map((r) => r.data);
@@ -174,6 +177,21 @@ describe("forgetting a stream", () => {
     ]);
   });
 
+  it("erases, when forgetting, plaintext of before encryption that only looks sealed (it does not open with the stream's key)", async () => {
+    const plainStore = new EventStore(pool, { upcast: upcastEvent });
+    const s = family();
+    const lookalike = lookalikeOf(s);
+    await plainStore.append(s, 0, [enrolled(s, lookalike)]);
+    const { store } = processStore();
+    await store.append(s, 1, [ev("ChildAdded", { childName: "Mia", birthDate: "2019-05-06" })]);
+
+    expect(await store.append(s, 2, [ev("FamilyForgotten", {})])).toMatchObject({ ok: true, version: 3 });
+    const { rows } = await pool.query<{ row: string }>("SELECT e::text AS row FROM events e WHERE stream_id = $1", [s.streamId]);
+    expect(rows).toHaveLength(3);
+    for (const { row } of rows) expect(row).not.toContain(lookalike);
+    expect((await storedData(s))[0]).toMatchObject({ familyName: "(erased)" });
+  });
+
   it("a forget that loses its race appends nothing and rewrites nothing", async () => {
     const plainStore = new EventStore(pool, { upcast: upcastEvent });
     const s = family();
@@ -246,5 +264,33 @@ describe("sealing the events written before encryption (the one-off command)", (
     const reader = processStore().store;
     expect((await reader.readStream(kept)).map((e) => e.data)).toMatchObject([{ familyName: `Marker-${kept.streamId.slice(0, 6)}` }, { note: "secret note" }]);
     expect((await reader.readStream(gone)).map((e) => e.data)).toMatchObject([{ familyName: "(erased)" }, { note: "(erased)" }, {}]);
+  });
+
+  it("seals plaintext of before encryption that only looks sealed, in streams with a key and without one", async () => {
+    const plainStore = new EventStore(pool, { upcast: upcastEvent });
+    const keyed = family();
+    const keyless = family();
+    for (const s of [keyed, keyless]) await plainStore.append(s, 0, [enrolled(s, lookalikeOf(s))]);
+    const { store, codec } = processStore();
+    // The keyed stream got its key with a sealed event after the old one: that value is left as it is.
+    await store.append(keyed, 1, [ev("ChildAdded", { childName: "Mia", birthDate: "2019-05-06" })]);
+    const sealedChild = (await storedData(keyed))[1];
+
+    const types = [...domainEventTypes].filter((t) => codec.rules.personalData(t).length > 0 || t === "FamilyEnrolled");
+    const first = await sealStoredPersonalData(pool, codec, { eventTypes: types, stateSchemaVersions });
+    expect(first.sealed).toBeGreaterThanOrEqual(2);
+    for (const s of [keyed, keyless]) {
+      const stored = (await storedData(s))[0] as { familyName: string };
+      expect(stored.familyName).not.toBe(lookalikeOf(s));
+      expect(isSealed(stored.familyName)).toBe(true);
+      expect(JSON.stringify(await storedData(s))).not.toContain(lookalikeOf(s));
+      // Read back as typed, by a process that never saw the keys.
+      expect((await processStore().store.readStream(s))[0]!.data).toMatchObject({ familyName: lookalikeOf(s) });
+    }
+    expect((await storedData(keyed))[1]).toEqual(sealedChild);
+
+    const before = [await storedData(keyed), await storedData(keyless)];
+    expect(await sealStoredPersonalData(pool, codec, { eventTypes: types, stateSchemaVersions })).toMatchObject({ sealed: 0, erased: 0, keysMade: 0 });
+    expect([await storedData(keyed), await storedData(keyless)]).toEqual(before);
   });
 });

@@ -2,14 +2,15 @@
 // existed are sealed in place with their family's key (made for it when it has none), or erased
 // when the family was forgotten meanwhile. Nothing else of an event changes. Safe to run twice and
 // while the system runs: a value already sealed is left alone, and each row is only rewritten if it
-// still holds what was read. Snapshots of older state schema versions (which may hold names) and
+// still holds what was read. "Sealed" means sealed with the stream's key: text typed before
+// encryption that merely looks sealed (`pii1:s...`) does not open with it, and is sealed too. Snapshots of older state schema versions (which may hold names) and
 // of forgotten streams are deleted.
 import type pg from "pg";
 import { ERASED, erasedValue, forEachPersonalValue, mapPersonalData } from "@coop/domain";
 import type { DataKeyEntry, StreamKeyRef } from "./data-key-store";
 import { streamAad } from "./data-key-store";
 import type { EventCodec, PersonalDataRules } from "./event-codec";
-import { isSealed, sealValue } from "./field-cipher";
+import { isSealed, opensWith, sealValue } from "./field-cipher";
 
 export interface SealStoredOptions {
   /** The event types that may hold personal data (in any schema version). */
@@ -54,17 +55,22 @@ export async function sealStoredPersonalData(pool: pg.Pool, codec: EventCodec, o
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!.position;
 
-    const plaintext = rows.filter((row) => hasPlaintext(codec.rules, row.event_type, row.schema_version, row.data));
-    if (plaintext.length === 0) continue;
-    const keys = await keysOf(pool, codec, plaintext, result);
+    // Values that look sealed are told apart from look-alike plaintext by the stream's key: every
+    // row with a personal value that is not erased needs its stream's key.
+    const candidates = rows.filter((row) => hasPlaintext(codec.rules, row.event_type, row.schema_version, row.data, () => false));
+    if (candidates.length === 0) continue;
+    const keys = await keysOf(pool, codec, candidates, result);
     const updates: { position: string; data: unknown; old: unknown }[] = [];
-    for (const row of plaintext) {
+    for (const row of candidates) {
       const entry = keys.get(streamAad(row.tenant_id, row.stream_id))!;
+      const sealed = (value: unknown) => sealedInStore(entry, value);
+      if (!hasPlaintext(codec.rules, row.event_type, row.schema_version, row.data, sealed)) continue;
       const seal = "key" in entry ? (v: unknown) => sealValue(entry.key, entry.aad, v) : erasedValue;
-      updates.push({ position: row.position, old: row.data, data: replacePlaintext(codec.rules, row.event_type, row.schema_version, row.data, seal) });
+      updates.push({ position: row.position, old: row.data, data: replacePlaintext(codec.rules, row.event_type, row.schema_version, row.data, seal, sealed) });
       if ("key" in entry) result.sealed++;
       else result.erased++;
     }
+    if (updates.length === 0) continue;
     await pool.query(
       `UPDATE events e SET data = u.data
          FROM unnest($1::bigint[], $2::jsonb[], $3::jsonb[]) AS u(position, data, old)
@@ -84,18 +90,39 @@ export async function sealStoredPersonalData(pool: pg.Pool, codec: EventCodec, o
   return result;
 }
 
-/** Whether some personal value of a stored event is still plaintext: neither sealed nor already erased. */
-export function hasPlaintext(rules: Pick<PersonalDataRules, "personalData">, type: string, schemaVersion: number, data: unknown): boolean {
+/**
+ * Whether a stored value is sealed for its stream: it looks sealed and opens with the stream's key.
+ * Once the key is destroyed, looking sealed is all there is to go by; a stream that never had a key
+ * never had a value sealed, so whatever looks sealed in it is plaintext.
+ */
+export function sealedInStore(entry: DataKeyEntry | undefined, value: unknown): boolean {
+  if (!isSealed(value)) return false;
+  if (!entry) return false;
+  return "key" in entry ? opensWith(entry.key, entry.aad, value) : true;
+}
+
+/**
+ * Whether some personal value of a stored event is still plaintext: neither sealed (as `sealed`
+ * tells, by default by its look alone) nor already erased.
+ */
+export function hasPlaintext(rules: Pick<PersonalDataRules, "personalData">, type: string, schemaVersion: number, data: unknown, sealed: (value: unknown) => boolean = isSealed): boolean {
   let found = false;
   forEachPersonalValue(data, rules.personalData(type, schemaVersion), (value) => {
-    if (!isSealed(value) && value !== ERASED) found = true;
+    if (value !== ERASED && !sealed(value)) found = true;
   });
   return found;
 }
 
 /** A stored event's data with each plaintext personal value replaced (sealed or erased); the rest as it is. */
-export function replacePlaintext(rules: Pick<PersonalDataRules, "personalData">, type: string, schemaVersion: number, data: unknown, replace: (value: unknown) => unknown): unknown {
-  return mapPersonalData(data, rules.personalData(type, schemaVersion), (v) => (isSealed(v) || v === ERASED ? v : replace(v)));
+export function replacePlaintext(
+  rules: Pick<PersonalDataRules, "personalData">,
+  type: string,
+  schemaVersion: number,
+  data: unknown,
+  replace: (value: unknown) => unknown,
+  sealed: (value: unknown) => boolean = isSealed,
+): unknown {
+  return mapPersonalData(data, rules.personalData(type, schemaVersion), (v) => (v === ERASED || sealed(v) ? v : replace(v)));
 }
 
 /** The keys of the rows' streams; a stream with none gets one (unless another run made it first). */

@@ -58,20 +58,34 @@ export interface LockedLane {
   lane: LaneRow;
 }
 
+// The lane's statements run for every job, so they are named (prepared once per connection): sent
+// as simple-protocol text together with BEGIN or COMMIT, PostgreSQL parsed and planned them each
+// time, which cost it more than the two round trips they saved (BENCHMARKS.md, lane transactions).
+const LOCK_LANE_SQL = `SELECT ${LANE_COLUMNS}, p.version, p.lanes, p.status::text AS status, p.last_error, p.error_since, p.updated_at AS projection_updated_at
+  FROM projection_lanes l JOIN projections p ON p.name = l.projection
+ WHERE l.projection = $1 AND l.lane = $2 FOR UPDATE OF l`;
+
+const ADVANCE_LANE_SQL = `UPDATE projection_lanes
+   SET transaction_id = $3::bigint, position = $4::bigint, events_processed = events_processed + $5::int,
+       last_applied_at = CASE WHEN $5::int > 0 THEN now() ELSE last_applied_at END, updated_at = now(),
+       parked_streams = coalesce($6::int, parked_streams)
+ WHERE projection = $1 AND lane = $2`;
+
 /**
- * BEGIN and the lane's row lock, with its projection's row, in one round trip (a simple-protocol
- * message with two statements). The lock serialises everything that moves the lane's checkpoint
- * (jobs in any process, a rebuild's swap), even if BullMQ's global concurrency was lost with Redis.
- * Null when the lane does not exist (the projection's layout changed).
+ * BEGIN and the lane's row lock, with its projection's row. The lock serialises everything that
+ * moves the lane's checkpoint (jobs in any process, a rebuild's swap), even if BullMQ's global
+ * concurrency was lost with Redis. Null when the lane does not exist (the projection's layout
+ * changed); the caller rolls back.
  */
 export async function beginAndLockLane(client: pg.ClientBase, projection: string, lane: number): Promise<LockedLane | null> {
   if (!Number.isInteger(lane) || lane < 0) throw new Error(`bad lane ${lane}`);
-  const results = (await client.query(
-    `BEGIN; SELECT ${LANE_COLUMNS}, p.version, p.lanes, p.status::text AS status, p.last_error, p.error_since, p.updated_at AS projection_updated_at
-       FROM projection_lanes l JOIN projections p ON p.name = l.projection
-      WHERE l.projection = ${client.escapeLiteral(projection)} AND l.lane = ${lane} FOR UPDATE OF l`,
-  )) as unknown as pg.QueryResult<LaneDbRow & Omit<ProjectionDbRow, "name" | "updated_at"> & { projection_updated_at: Date }>[];
-  const row = results[1]?.rows[0];
+  await client.query("BEGIN");
+  const { rows } = await client.query<LaneDbRow & Omit<ProjectionDbRow, "name" | "updated_at"> & { projection_updated_at: Date }>({
+    name: "lane_lock",
+    text: LOCK_LANE_SQL,
+    values: [projection, lane],
+  });
+  const row = rows[0];
   if (!row) return null;
   return {
     lane: toLane(row),
@@ -79,7 +93,7 @@ export async function beginAndLockLane(client: pg.ClientBase, projection: string
   };
 }
 
-/** Moves the lane's checkpoint, counts what was applied and parked, and commits: one round trip. */
+/** Moves the lane's checkpoint, counts what was applied and parked (null: unchanged), and commits. */
 export async function advanceLaneAndCommit(
   client: pg.ClientBase,
   projection: string,
@@ -88,16 +102,10 @@ export async function advanceLaneAndCommit(
   applied: number,
   parkedStreams: number | null,
 ): Promise<void> {
-  const { transactionId, position } = checkpoint;
-  if (!/^\d+$/.test(transactionId) || !/^\d+$/.test(position) || !Number.isInteger(applied) || applied < 0) {
-    throw new Error(`bad checkpoint ${transactionId}/${position} (+${applied}) for ${projection}/${lane}`);
-  }
-  const parked = parkedStreams === null ? "" : `, parked_streams = ${Math.max(0, Math.floor(parkedStreams))}`;
-  await client.query(
-    `UPDATE projection_lanes SET transaction_id = ${transactionId}, position = ${position}, events_processed = events_processed + ${applied},
-            last_applied_at = CASE WHEN ${applied} > 0 THEN now() ELSE last_applied_at END, updated_at = now()${parked}
-      WHERE projection = ${client.escapeLiteral(projection)} AND lane = ${lane}; COMMIT`,
-  );
+  if (!Number.isInteger(applied) || applied < 0) throw new Error(`bad count of applied events ${applied} for ${projection}/${lane}`);
+  const parked = parkedStreams === null ? null : Math.max(0, Math.floor(parkedStreams));
+  await client.query({ name: "lane_advance", text: ADVANCE_LANE_SQL, values: [projection, lane, checkpoint.transactionId, checkpoint.position, applied, parked] });
+  await client.query("COMMIT");
 }
 
 /** Stops a projection (all its lanes); returns false if it was not active (already stopped). */
@@ -145,8 +153,10 @@ export async function savePublished(
   lanes: readonly PublishedLane[],
   layouts: ReadonlyMap<string, number>,
 ): Promise<PublisherState | null> {
-  const { rows } = await db.query<PublisherDbRow>(
-    `WITH layout AS (
+  const { rows } = await db.query<PublisherDbRow>({
+    // Named: the publisher saves after every batch, and this statement is costly to plan.
+    name: "publisher_save",
+    text: `WITH layout AS (
        SELECT p.name, p.lanes, y.used FROM projections p JOIN unnest($7::text[], $8::int[]) AS y(name, used) ON y.name = p.name FOR SHARE OF p
      ), given AS (
        SELECT g.projection || '/' || g.lane AS key, c.tx, c.pos
@@ -164,7 +174,7 @@ export async function savePublished(
                                        OR (g.tx, g.pos) > ((p.published -> g.key ->> 0)::bigint, (p.published -> g.key ->> 1)::bigint))
       WHERE (p.transaction_id, p.position) < (EXCLUDED.transaction_id, EXCLUDED.position)
      RETURNING p.transaction_id::text AS transaction_id, p.position::text AS position, p.published`,
-    [
+    values: [
       PUBLISHER_NAME,
       checkpoint.transactionId,
       checkpoint.position,
@@ -174,7 +184,7 @@ export async function savePublished(
       [...layouts.keys()],
       [...layouts.values()],
     ],
-  );
+  });
   // No row: a newer checkpoint is already saved (this publisher was deposed meanwhile).
   return rows[0] ? toPublisherState(rows[0]) : null;
 }

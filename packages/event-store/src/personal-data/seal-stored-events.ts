@@ -3,8 +3,9 @@
 // when the family was forgotten meanwhile. Nothing else of an event changes. Safe to run twice and
 // while the system runs: a value already sealed is left alone, and each row is only rewritten if it
 // still holds what was read. "Sealed" means sealed with the stream's key: text typed before
-// encryption that merely looks sealed (`pii1:s...`) does not open with it, and is sealed too. Snapshots of older state schema versions (which may hold names) and
-// of forgotten streams are deleted.
+// encryption that merely looks sealed (`pii1:s...`) does not open with it, and is sealed too.
+// Snapshots of older state schema versions (which may hold names) and of forgotten streams are
+// deleted.
 import type pg from "pg";
 import { ERASED, erasedValue, forEachPersonalValue, mapPersonalData } from "@coop/domain";
 import type { DataKeyEntry, StreamKeyRef } from "./data-key-store";

@@ -10,7 +10,7 @@ export type { Aggregate, PersonalDataPath, UniqueClaim } from "./shared/aggregat
 import type { StoredEventShape } from "./shared/upcasting";
 export type { StoredEventShape } from "./shared/upcasting";
 export { isStorableText } from "./shared/validation";
-export { ERASED, erasedValue, forEachPersonalValue, mapPersonalData, mapPersonalDataLazily } from "./shared/personal-data";
+export { ERASED, erasedValue, forEachPersonalValue, mapPersonalData, mapPersonalDataLazily, type LazyOpener } from "./shared/personal-data";
 
 export { familyAggregate } from "./family/family.aggregate";
 export type { FamilyCommand, FamilyCommandOf, FamilyCommandType, FamilyEvent, FamilyEventOf, FamilyEventType } from "./family/family.aggregate";

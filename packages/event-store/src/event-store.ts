@@ -502,9 +502,15 @@ export class EventStore {
   /** A stream's events from the JSON the statements build, opened and upcast. */
   private async streamEvents(stream: StreamRef, json: string): Promise<StreamEvent[]> {
     const raw = JSON.parse(json) as [number, string, number, unknown][];
-    if (this.codec) {
-      const opened = await this.codec.open(raw.map(([, type, schemaVersion, data]) => ({ tenantId: stream.tenantId, streamId: stream.streamId, type, schemaVersion, data })));
-      return opened.map((current, i) => ({ streamVersion: raw[i]![0], type: current.type, data: current.data }));
+    const codec = this.codec;
+    if (codec) {
+      // One stream, one key: looked up once, and no intermediate object per event (a replay of ten
+      // thousand events keeps them all alive at once, for the young generation to copy).
+      const opener = await codec.streamOpener(stream, () => raw.some(([, type, schemaVersion, data]) => codec.holdsSealed(type, schemaVersion, data)));
+      return raw.map(([streamVersion, type, schemaVersion, data]) => {
+        const current = codec.openWith(opener, type, schemaVersion, data);
+        return { streamVersion, type: current.type, data: current.data };
+      });
     }
     return raw.map(([streamVersion, type, schemaVersion, data]) => {
       const current = this.upcast({ type, schemaVersion, data });

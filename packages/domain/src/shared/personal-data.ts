@@ -76,18 +76,30 @@ export function forEachPersonalValue(data: unknown, paths: readonly PersonalData
   }
 }
 
+/** How `mapPersonalDataLazily` opens stored values: which it takes, and how one reads once opened. */
+export interface LazyOpener {
+  /** Whether this stored value is to be opened on first read (any other stays as it is). */
+  takes(value: unknown): boolean;
+  open(value: unknown): unknown;
+}
+
 /**
- * Like `mapPersonalData`, but each value for which `prepare` gives a function is replaced by a
- * property that calls it on first read (once): a consumer that never reads a personal field (an
- * aggregate folding its state) never pays for it. Values inside arrays are replaced at once.
+ * Like `mapPersonalData`, but each value the opener takes is replaced by a property that opens it
+ * on first read (once): a consumer that never reads a personal field (an aggregate folding its
+ * state) never pays for it. Values inside arrays are opened at once.
  */
-export function mapPersonalDataLazily(data: unknown, paths: readonly PersonalDataPath[], prepare: (value: unknown) => (() => unknown) | null): unknown {
-  // The copies this call made (ours to change): a short list, cheaper than a WeakSet per event.
-  const fresh: object[] = [];
+export function mapPersonalDataLazily(data: unknown, paths: readonly PersonalDataPath[], opener: LazyOpener): unknown {
+  // The copies this call made (ours to change): a short list, reused from call to call (the call
+  // is synchronous), cheaper than a WeakSet or a fresh array per event.
+  const fresh = FRESH;
+  fresh.length = 0;
   let result = data;
-  for (const path of paths) result = lazyAt(result, segmentsOf(path), 0, prepare, fresh);
+  for (const path of paths) result = lazyAt(result, segmentsOf(path), 0, opener, fresh);
+  fresh.length = 0;
   return result;
 }
+
+const FRESH: object[] = [];
 
 function ownCopy<T extends object>(value: T, fresh: object[]): T {
   if (fresh.includes(value)) return value;
@@ -96,73 +108,79 @@ function ownCopy<T extends object>(value: T, fresh: object[]): T {
   return copy;
 }
 
-// Where an object keeps its lazy values: one hidden slot per object, and one getter and setter per
-// field name shared by every object. V8 keeps accessor functions in an object's hidden class, so a
-// getter closure per object would give each object a class of its own (12 µs each, and the
-// garbage collector's time on top); shared accessors keep one class per shape.
-const LAZY_SLOTS = Symbol("lazy personal values");
-type LazySlot = { compute: (() => unknown) | null; value: unknown };
-type WithSlots = Record<string, unknown> & { [LAZY_SLOTS]?: Record<string, LazySlot> };
-const accessors = new Map<string, PropertyDescriptor>();
+// Where an object keeps a lazy value: a hidden property of its own (a symbol per field name) and
+// one getter and setter per field name shared by every object. V8 keeps accessor functions in an
+// object's hidden class, so a getter closure per object would give each object a class of its own
+// (12 µs each, and the garbage collector's time on top); shared accessors keep one class per shape.
+// A value waiting to be opened is one small object (its opener and stored form), not a closure: a
+// replay keeps ten thousand of them alive at once, and every object fewer is less for the young
+// generation to copy.
+class LazyValue {
+  opened = false;
+  constructor(
+    readonly opener: LazyOpener,
+    public value: unknown,
+  ) {}
+}
+type WithSlots = Record<string | symbol, unknown>;
+const accessors = new Map<string, { slot: symbol; descriptor: PropertyDescriptor }>();
 
-function accessorFor(key: string): PropertyDescriptor {
-  let descriptor = accessors.get(key);
-  if (!descriptor) {
-    descriptor = {
-      enumerable: true,
-      configurable: true,
-      get(this: WithSlots) {
-        const slot = this[LAZY_SLOTS]![key]!;
-        if (slot.compute) {
-          slot.value = slot.compute();
-          slot.compute = null;
-        }
-        return slot.value;
-      },
-      set(this: WithSlots, value: unknown) {
-        Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
+function accessorFor(key: string): { slot: symbol; descriptor: PropertyDescriptor } {
+  let accessor = accessors.get(key);
+  if (!accessor) {
+    const slot = Symbol(`lazy ${key}`);
+    accessor = {
+      slot,
+      descriptor: {
+        enumerable: true,
+        configurable: true,
+        get(this: WithSlots) {
+          const lazy = this[slot] as LazyValue;
+          if (!lazy.opened) {
+            lazy.value = lazy.opener.open(lazy.value);
+            lazy.opened = true;
+          }
+          return lazy.value;
+        },
+        set(this: WithSlots, value: unknown) {
+          Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
+        },
       },
     };
-    accessors.set(key, descriptor);
+    accessors.set(key, accessor);
   }
-  return descriptor;
+  return accessor;
 }
 
 /**
- * A copy of `value` whose `key` is computed on first read, built property by property in the
+ * A copy of `value` whose `key` is opened on first read, built property by property in the
  * original order (turning a data property into an accessor would make the object a slow one).
  */
-function withLazy(value: Record<string, unknown>, key: string, compute: () => unknown, fresh: object[]): Record<string, unknown> {
+function withLazy(value: Record<string, unknown>, key: string, lazy: LazyValue, fresh: object[]): Record<string, unknown> {
+  const { slot, descriptor } = accessorFor(key);
   let target = value as WithSlots;
-  if (fresh.includes(value)) Object.defineProperty(target, key, accessorFor(key));
+  if (fresh.includes(value)) Object.defineProperty(target, key, descriptor);
   else {
     target = {};
     for (const k of Object.keys(value)) {
-      if (k === key) Object.defineProperty(target, k, accessorFor(k));
+      if (k === key) Object.defineProperty(target, k, descriptor);
       else target[k] = value[k];
     }
     fresh.push(target);
   }
-  let slots = target[LAZY_SLOTS];
-  if (!slots) {
-    slots = {};
-    Object.defineProperty(target, LAZY_SLOTS, { value: slots, enumerable: false });
-  }
-  slots[key] = { compute, value: undefined };
-  return target;
+  Object.defineProperty(target, slot, { value: lazy, enumerable: false });
+  return target as Record<string, unknown>;
 }
 
-function lazyAt(value: unknown, segments: readonly Segment[], at: number, prepare: (value: unknown) => (() => unknown) | null, fresh: object[]): unknown {
+function lazyAt(value: unknown, segments: readonly Segment[], at: number, opener: LazyOpener, fresh: object[]): unknown {
   if (!isRecord(value)) return value;
   const { key, each } = segments[at]!;
   if (!Object.hasOwn(value, key)) return value;
   const last = at === segments.length - 1;
   if (last && !each) {
     const inner = value[key];
-    if (inner === null || inner === undefined) return value;
-    const compute = prepare(inner);
-    if (!compute) return value;
-    return withLazy(value, key, compute, fresh);
+    if (inner === null || inner === undefined || !opener.takes(inner)) return value;
+    return withLazy(value, key, new LazyValue(opener, inner), fresh);
   }
   const inner = value[key];
   let next: unknown = inner;
@@ -172,8 +190,8 @@ function lazyAt(value: unknown, segments: readonly Segment[], at: number, prepar
     for (let i = 0; i < inner.length; i++) {
       const item: unknown = inner[i];
       let mapped: unknown = item;
-      if (!last) mapped = lazyAt(item, segments, at + 1, prepare, fresh);
-      else if (item !== null && item !== undefined) mapped = prepare(item)?.() ?? item;
+      if (!last) mapped = lazyAt(item, segments, at + 1, opener, fresh);
+      else if (item !== null && item !== undefined && opener.takes(item)) mapped = opener.open(item);
       if (mapped !== item) {
         if (items === inner) items = ownCopy(inner, fresh);
         items[i] = mapped;
@@ -181,7 +199,7 @@ function lazyAt(value: unknown, segments: readonly Segment[], at: number, prepar
     }
     next = items;
   } else {
-    next = lazyAt(inner, segments, at + 1, prepare, fresh);
+    next = lazyAt(inner, segments, at + 1, opener, fresh);
   }
   if (next === inner) return value;
   const target = ownCopy(value, fresh);

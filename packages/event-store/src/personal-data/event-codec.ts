@@ -3,7 +3,7 @@
 // read, before upcasting (each value decrypted when first read, with the key at hand then), so that deciders, projections and the audit trail see plain values and
 // know nothing of keys. A stream whose key is gone reads as erased, never as an error; a value
 // stored before encryption existed (plaintext) passes through as it is.
-import { erasedValue, forEachPersonalValue, mapPersonalData, mapPersonalDataLazily } from "@coop/domain";
+import { erasedValue, forEachPersonalValue, mapPersonalData, mapPersonalDataLazily, type LazyOpener } from "@coop/domain";
 import type { NewEvent, StreamRef, Upcast } from "../types";
 import type { DataKeyEntry, DataKeyStore, StreamKeyRef } from "./data-key-store";
 import { streamAad } from "./data-key-store";
@@ -73,6 +73,30 @@ function erasedSealed(sealed: string): string | null {
 function sealedFor(entry: DataKeyEntry | undefined, value: unknown): boolean {
   return !!entry && "key" in entry && opensWith(entry.key, entry.aad, value);
 }
+
+/** Opens a stream's sealed values with its key; plaintext of before encryption passes as it is. */
+class KeyOpener implements LazyOpener {
+  constructor(
+    private readonly key: Buffer,
+    private readonly aad: Buffer,
+  ) {}
+
+  takes(value: unknown): boolean {
+    return isSealed(value);
+  }
+
+  open(value: unknown): unknown {
+    try {
+      return openValue(this.key, this.aad, value as string);
+    } catch {
+      // Not sealed with this stream's key (altered, or plaintext that merely looks sealed): shown erased, never thrown.
+      return erasedSealed(value as string);
+    }
+  }
+}
+
+/** A stream whose key is gone (or never stored): every sealed value reads as erased. */
+const ERASING_OPENER: LazyOpener = { takes: isSealed, open: (value) => erasedSealed(value as string) };
 
 export class EventCodec {
   constructor(
@@ -152,28 +176,48 @@ export class EventCodec {
       if (!needed.has(lastAad)) needed.set(lastAad, { tenantId: e.tenantId, streamId: e.streamId });
     });
     const entries = needed.size > 0 ? await this.keys.entries([...needed.values()]) : new Map<string, DataKeyEntry>();
+    const openers = new Map<string, LazyOpener>();
+    const openerOf = (aad: string): LazyOpener => {
+      let opener = openers.get(aad);
+      if (!opener) {
+        const entry = entries.get(aad);
+        opener = entry && "key" in entry ? new KeyOpener(entry.key, entry.aad) : ERASING_OPENER;
+        openers.set(aad, opener);
+      }
+      return opener;
+    };
     return events.map((e, i) => {
       const aad = aadOf[i];
-      const data = aad === null || aad === undefined ? e.data : this.openData(e.data, pathsOf[i]!, entries.get(aad));
+      const data = aad === null || aad === undefined ? e.data : this.openData(e.data, pathsOf[i]!, openerOf(aad));
       return shape === "current" ? this.rules.upcast({ type: e.type, schemaVersion: e.schemaVersion, data }) : { type: e.type, schemaVersion: e.schemaVersion, data };
     });
   }
 
+  /**
+   * The opener of one stream's sealed values: its key from the cache, else read (one query) only
+   * when `holdsSealed` says that some of the events at hand need it; erasing when the key is gone.
+   */
+  async streamOpener(stream: StreamKeyRef, holdsSealed: () => boolean): Promise<LazyOpener> {
+    const entry = this.keys.cached(stream.tenantId, stream.streamId) ?? (holdsSealed() ? (await this.keys.entries([stream])).get(streamAad(stream.tenantId, stream.streamId)) : undefined);
+    return entry && "key" in entry ? new KeyOpener(entry.key, entry.aad) : ERASING_OPENER;
+  }
+
+  /** Whether a stored event holds a sealed personal value. */
+  holdsSealed(type: string, schemaVersion: number, data: unknown): boolean {
+    const paths = this.rules.personalData(type, schemaVersion);
+    return paths.length > 0 && this.anySealed(data, paths);
+  }
+
+  /** One stored event of a stream opened with the stream's opener (values opened on first read) and upcast. */
+  openWith(opener: LazyOpener, type: string, schemaVersion: number, data: unknown): OpenedEvent {
+    const paths = this.rules.personalData(type, schemaVersion);
+    return this.rules.upcast({ type, schemaVersion, data: paths.length === 0 ? data : this.openData(data, paths, opener) });
+  }
+
   /** One event's data with its sealed values opened on first read (erased without the stream's key). */
-  private openData(data: unknown, paths: readonly string[], entry: DataKeyEntry | undefined): unknown {
+  private openData(data: unknown, paths: readonly string[], opener: LazyOpener): unknown {
     // Opened on first read: an aggregate that folds a long stream never reads a personal field.
-    return mapPersonalDataLazily(data, paths, (value) => {
-      if (!isSealed(value)) return null; // plaintext written before encryption: as it is
-      if (!entry || !("key" in entry)) return () => erasedSealed(value);
-      return () => {
-        try {
-          return openValue(entry.key, entry.aad, value);
-        } catch {
-          // Not sealed with this stream's key (altered, or plaintext that merely looks sealed): shown erased, never thrown.
-          return erasedSealed(value);
-        }
-      };
-    });
+    return mapPersonalDataLazily(data, paths, opener);
   }
 
   private hasPersonalValue(e: NewEvent): boolean {

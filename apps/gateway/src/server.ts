@@ -2,13 +2,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
-import { throttledWarn } from "@coop/process";
+import { announceForgottenKey, followForgottenKeys, personalDataEventStore, throttledWarn } from "@coop/process";
 import { CommandBus, type CommandBusOptions } from "@coop/command-bus";
 import { eventsAppendedChannel, type Config } from "@coop/config";
 import { createPool, REQUEST_SESSION_GUARDS } from "@coop/database";
 import { aggregates } from "@coop/domain";
 import { CommandStore, type CommandReceipt } from "@coop/event-store";
-import { announceForgottenKey, followForgottenKeys, personalDataEventStore } from "@coop/worker/personal-data";
 import { readQueriesOf, type Services } from "./context";
 import { TokenVerifier } from "./auth/token";
 import { ChangeFeed } from "./consistency/change-feed";

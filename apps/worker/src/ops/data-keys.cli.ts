@@ -7,7 +7,7 @@ import { domainEventTypes, personalDataOf, stateSchemaVersions } from "@coop/dom
 import { sealStoredPersonalData } from "@coop/event-store";
 import { loadWorkerConfig } from "../config";
 import { errorMessage } from "../logger";
-import { personalDataEventStore } from "../runtime/personal-data";
+import { personalDataEventStore } from "@coop/process";
 
 const USAGE = `usage: pnpm data-keys seal-existing | rewrap
   seal-existing  seals the personal fields of events written before encryption (erases those of

@@ -20,7 +20,7 @@ import { listParkedStreams, listSkippedEvents } from "../runtime/dead-letters";
 import { readWorkers } from "../runtime/heartbeat";
 import { formatCheckpoint } from "../runtime/jobs";
 import { leaseHolder, PUBLISHER_LEASE } from "../runtime/lease";
-import { personalDataEventStore } from "../runtime/personal-data";
+import { personalDataEventStore } from "@coop/process";
 import { LaneProjector } from "../runtime/projector";
 import { isRebuildRunning, rebuildProjection } from "../runtime/rebuild";
 import { checkRegistry, checkTables, declaredTables, findProjection } from "../runtime/registry";

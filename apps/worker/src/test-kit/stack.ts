@@ -11,7 +11,7 @@ import { projections } from "../projections/projections";
 import { projectionCheckpoint, readLanes, readProjections, readPublisher, type LaneRow, type ProjectionRow } from "../runtime/checkpoints";
 import { readWorkers } from "../runtime/heartbeat";
 import { leaseHolder, PUBLISHER_LEASE } from "../runtime/lease";
-import { announceForgottenKey, personalDataEventStore } from "../runtime/personal-data";
+import { announceForgottenKey, personalDataEventStore } from "@coop/process";
 import { deleteKeysWithPrefix } from "../runtime/redis";
 import type { AnyCommand } from "./feature";
 import { TEST_USER } from "./features/comments.feature";

@@ -89,14 +89,26 @@ class KeyOpener implements LazyOpener {
     try {
       return openValue(this.key, this.aad, value as string);
     } catch {
-      // Not sealed with this stream's key (altered, or plaintext that merely looks sealed): shown erased, never thrown.
-      return erasedSealed(value as string);
+      // Not sealed with this stream's key: text typed before encryption that only looks sealed
+      // reads as typed (seal-existing seals it); anything else (altered) as erased, never thrown.
+      return sealedKind(value as string) === "s" ? value : erasedSealed(value as string);
     }
   }
 }
 
-/** A stream whose key is gone (or never stored): every sealed value reads as erased. */
+/** A forgotten stream: every sealed value reads as erased. */
 const ERASING_OPENER: LazyOpener = { takes: isSealed, open: (value) => erasedSealed(value as string) };
+
+/**
+ * A stream with no key at all: nothing of it was ever sealed (a key is stored with a stream's
+ * first sealed event), so text that looks sealed is plaintext typed before encryption, as it is.
+ */
+const PLAINTEXT_OPENER: LazyOpener = { takes: () => false, open: (value) => value };
+
+function openerFor(entry: DataKeyEntry | undefined): LazyOpener {
+  if (!entry) return PLAINTEXT_OPENER;
+  return "key" in entry ? new KeyOpener(entry.key, entry.aad) : ERASING_OPENER;
+}
 
 export class EventCodec {
   constructor(
@@ -180,8 +192,7 @@ export class EventCodec {
     const openerOf = (aad: string): LazyOpener => {
       let opener = openers.get(aad);
       if (!opener) {
-        const entry = entries.get(aad);
-        opener = entry && "key" in entry ? new KeyOpener(entry.key, entry.aad) : ERASING_OPENER;
+        opener = openerFor(entries.get(aad));
         openers.set(aad, opener);
       }
       return opener;
@@ -199,7 +210,7 @@ export class EventCodec {
    */
   async streamOpener(stream: StreamKeyRef, holdsSealed: () => boolean): Promise<LazyOpener> {
     const entry = this.keys.cached(stream.tenantId, stream.streamId) ?? (holdsSealed() ? (await this.keys.entries([stream])).get(streamAad(stream.tenantId, stream.streamId)) : undefined);
-    return entry && "key" in entry ? new KeyOpener(entry.key, entry.aad) : ERASING_OPENER;
+    return openerFor(entry);
   }
 
   /** Whether a stored event holds a sealed personal value. */

@@ -275,6 +275,11 @@ describe("sealing the events written before encryption (the one-off command)", (
     // The keyed stream got its key with a sealed event after the old one: that value is left as it is.
     await store.append(keyed, 1, [ev("ChildAdded", { childName: "Mia", birthDate: "2019-05-06" })]);
     const sealedChild = (await storedData(keyed))[1];
+    // Until it runs, they read as typed: they do not open with the key, and a stream with no key never sealed anything.
+    for (const s of [keyed, keyless]) {
+      expect((await processStore().store.readStream(s))[0]!.data).toMatchObject({ familyName: lookalikeOf(s) });
+      expect((await processStore().store.load(s, familyAggregate.stateSchemaVersion)).events[0]!.data).toMatchObject({ familyName: lookalikeOf(s) });
+    }
 
     const types = [...domainEventTypes].filter((t) => codec.rules.personalData(t).length > 0 || t === "FamilyEnrolled");
     const first = await sealStoredPersonalData(pool, codec, { eventTypes: types, stateSchemaVersions });

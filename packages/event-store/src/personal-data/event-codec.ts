@@ -89,8 +89,9 @@ class KeyOpener implements LazyOpener {
     try {
       return openValue(this.key, this.aad, value as string);
     } catch {
-      // Not sealed with this stream's key: text typed before encryption that only looks sealed
-      // reads as typed (seal-existing seals it); anything else (altered) as erased, never thrown.
+      // Not sealed with this stream's key. Text reads as stored: typed before encryption, it only
+      // looks sealed (seal-existing seals it); altered, it reveals nothing. Other JSON reads as
+      // erased (its plaintext could not have been text). Never thrown.
       return sealedKind(value as string) === "s" ? value : erasedSealed(value as string);
     }
   }

@@ -168,7 +168,7 @@ function withLazy(value: Record<string, unknown>, key: string, lazy: LazyValue, 
     }
     fresh.push(target);
   }
-  Object.defineProperty(target, slot, { value: lazy, enumerable: false });
+  Object.defineProperty(target, slot, { value: lazy, enumerable: false, writable: true, configurable: true });
   return target as Record<string, unknown>;
 }
 

@@ -51,3 +51,26 @@ describe("log order across a digit boundary", () => {
     expect(await store.headPosition()).toBe("101");
   });
 });
+
+describe("a stream's events in stream order, whatever order PostgreSQL reads them in", () => {
+  it("loads them, and hands back the missed ones of a stale append, by version", async () => {
+    const s = randomUUID();
+    // Stored out of version order, and read back by a heap scan (no index), so they come as stored.
+    await storedAt(1, 201, 3, s);
+    await storedAt(1, 202, 1, s);
+    await storedAt(1, 203, 2, s);
+    const heapOrder = createPool(db.url, { max: 1, settings: { enable_indexscan: "off", enable_bitmapscan: "off", enable_indexonlyscan: "off" } });
+    try {
+      const heap = new EventStore(heapOrder);
+      const stream = { tenantId: "tenant-a", streamType: "Test", streamId: s };
+      const read = await heapOrder.query<{ v: number }>("SELECT stream_version AS v FROM events WHERE tenant_id = 'tenant-a' AND stream_id = $1", [s]);
+      expect(read.rows.map((r) => r.v)).toEqual([3, 1, 2]); // the order the statements meet them in
+      expect((await heap.load(stream, 1)).events.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+      const stale = await heap.append(stream, 0, [{ type: "Happened", schemaVersion: 1, data: {}, metadata: {} }]);
+      if (stale.ok || stale.reason !== "WrongExpectedVersion") throw new Error(`expected a stale append, got ${JSON.stringify(stale)}`);
+      expect(stale.missed?.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+    } finally {
+      await heapOrder.end();
+    }
+  });
+});

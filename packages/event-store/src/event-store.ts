@@ -23,6 +23,14 @@ const UNIQUE_VIOLATION = "23505";
  */
 export const STREAM_HASH_SQL = `('x' || substr(md5($1::text || '/' || $2::uuid::text), 1, 7))::bit(28)::int`;
 
+/**
+ * A stream's events as one JSON text, `[[version, type, schema version, data], ...]` (null when
+ * there are none), in the order PostgreSQL reads them: the stream's index gives version order, and
+ * `streamEvents` sorts whatever does not come in it. An ORDER BY inside the aggregate sorted every
+ * event's text again, which cost as much as building it (twice as much for sealed events).
+ */
+const STREAM_EVENTS_JSON = `'[' || string_agg('[' || e.stream_version || ',' || to_json(e.event_type)::text || ',' || e.schema_version || ',' || e.data::text || ']', ',') || ']'`;
+
 // One statement, so one round trip and autocommit: the stream's type and expected-version check,
 // the events, the command's idempotency record, any unique claims and the stream's data key (a new
 // one stored, or a forgotten one destroyed with the stream's snapshots) commit or fail together. The
@@ -114,7 +122,7 @@ WITH input AS (
 SELECT a.position::text AS position, a.transaction_id::text AS transaction_id, a.version,
        s.version AS stream_version, s.type AS stream_type,
        CASE WHEN a.position IS NULL AND s.version > $4::int AND (s.type IS NULL OR s.type = $3::text) THEN
-         (SELECT json_agg(json_build_array(e.stream_version, e.event_type, e.schema_version, e.data) ORDER BY e.stream_version)::text
+         (SELECT ${STREAM_EVENTS_JSON}
             FROM events e WHERE e.tenant_id = $1::text AND e.stream_id = $2::uuid AND e.stream_version > $4::int)
        END AS missed
 FROM stream s
@@ -180,8 +188,7 @@ ORDER BY e.stream_version`;
 // driver's per-value jsonb parsing.
 const LOAD_SQL_TEMPLATE = `
 SELECT s.version AS snapshot_version, s.schema_version AS snapshot_schema_version, s.state::text AS state,
-  (SELECT coalesce(json_agg(json_build_array(e.stream_version, e.event_type, e.schema_version, e.data)
-                            ORDER BY e.stream_version), '[]'::json)::text
+  (SELECT coalesce(${STREAM_EVENTS_JSON}, '[]')
      FROM events e
     WHERE e.tenant_id = $1::text AND e.stream_id = $2::uuid
       AND e.stream_version > coalesce(s.version, $4::int)) AS events,
@@ -502,6 +509,7 @@ export class EventStore {
   /** A stream's events from the JSON the statements build, opened and upcast. */
   private async streamEvents(stream: StreamRef, json: string): Promise<StreamEvent[]> {
     const raw = JSON.parse(json) as [number, string, number, unknown][];
+    if (!inVersionOrder(raw)) raw.sort((a, b) => a[0] - b[0]);
     const codec = this.codec;
     if (codec) {
       // One stream, one key: looked up once, and no intermediate object per event (a replay of ten
@@ -530,6 +538,12 @@ export class EventStore {
     }
     return rows.map((row) => toRecorded(row, options.stored ? null : this.upcast({ type: row.event_type, schemaVersion: row.schema_version, data: row.data })));
   }
+}
+
+/** Whether the events of a stream's JSON are in stream version order (as they nearly always come). */
+function inVersionOrder(raw: readonly [number, ...unknown[]][]): boolean {
+  for (let i = 1; i < raw.length; i++) if (raw[i]![0] < raw[i - 1]![0]) return false;
+  return true;
 }
 
 function toRecorded(row: EventRow, current: { type: string; schemaVersion: number; data: unknown } | null): RecordedEvent {

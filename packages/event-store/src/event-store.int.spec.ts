@@ -373,3 +373,34 @@ describe("stream hash", () => {
     expect(rows[0]!.h).toBe(one!.streamHash);
   });
 });
+
+describe("readLane", () => {
+  it("reads one lane's wanted events in log order, in the shape a job carries", async () => {
+    const streams = Array.from({ length: 8 }, () => ({ tenantId, streamType: "LaneTest", streamId: randomUUID() }));
+    for (const [i, s] of streams.entries()) {
+      await store.append(s, 0, [
+        { type: "LaneProbe", schemaVersion: 1, data: { i }, metadata: { correlationId: `c-${i}`, userId: "u" } },
+        { type: "LaneOther", schemaVersion: 1, data: { i }, metadata: { userId: "u" } },
+      ]);
+    }
+    const head = (await store.readableHead())!;
+    const byLane = await Promise.all([0, 1].map((lane) => store.readLane(START, head, { lane, lanes: 2 }, { types: ["LaneProbe"], streamTypes: [] }, 100)));
+    const ours = new Set<string>(streams.map((s) => s.streamId));
+    byLane.forEach((events, lane) => {
+      for (const e of events) expect(e.streamHash % 2).toBe(lane);
+      expect(events.map((e) => BigInt(e.position))).toEqual(events.map((e) => BigInt(e.position)).sort((a, b) => (a < b ? -1 : 1)));
+    });
+    const probes = byLane.flat().filter((e) => ours.has(e.streamId));
+    expect(probes).toHaveLength(8);
+    for (const e of probes) {
+      expect(e).toMatchObject({ type: "LaneProbe", eventId: "", streamType: "LaneTest", streamVersion: 1 });
+      expect(e.metadata).toEqual({ correlationId: `c-${(e.data as { i: number }).i}` });
+      expect(e.recordedAt).toBeInstanceOf(Date);
+    }
+    // A whole stream type, events without a correlation id included; and the limit holds.
+    const all = (await Promise.all([0, 1].map((lane) => store.readLane(START, head, { lane, lanes: 2 }, { types: [], streamTypes: ["LaneTest"] }, 100)))).flat();
+    expect(all.filter((e) => ours.has(e.streamId))).toHaveLength(16);
+    for (const e of all.filter((x) => x.type === "LaneOther")) expect(e.metadata).toEqual({});
+    expect(await store.readLane(START, head, { lane: 0, lanes: 1 }, { types: ["LaneProbe"], streamTypes: [] }, 3)).toHaveLength(3);
+  });
+});

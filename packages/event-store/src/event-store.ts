@@ -160,8 +160,15 @@ LIMIT $3::int`;
 
 // A lane's events in (from, to]: all committed (`to` was read below the watermark, which only
 // moves forward), so no watermark test; the lane and the wanted events filtered in SQL.
+// What a projector reads when it catches up: what a job carries, no more. No event id, and of the
+// metadata only the correlation id: a third less for Node to parse per event, and less for
+// PostgreSQL to send.
+const LANE_COLUMNS = `e.position::text AS position, e.transaction_id::text AS transaction_id,
+       e.tenant_id, e.stream_id, e.stream_type, e.stream_version, e.event_type, e.schema_version,
+       e.data, e.metadata->>'correlationId' AS correlation_id, e.recorded_at, e.stream_hash`;
+
 const READ_LANE_SQL = `
-SELECT ${EVENT_COLUMNS}
+SELECT ${LANE_COLUMNS}
 FROM events e
 WHERE (e.transaction_id, e.position) > ($1::bigint, $2::bigint)
   AND (e.transaction_id, e.position) <= ($3::bigint, $4::bigint)
@@ -215,7 +222,8 @@ ON CONFLICT (tenant_id, stream_id, schema_version) DO UPDATE
 interface EventRow {
   position: string;
   transaction_id: string;
-  event_id: string;
+  /** Absent from a lane's read (LANE_COLUMNS), as from a job. */
+  event_id?: string;
   tenant_id: string;
   stream_id: string;
   stream_type: string;
@@ -223,7 +231,9 @@ interface EventRow {
   event_type: string;
   schema_version: number;
   data: unknown;
-  metadata: Record<string, unknown>;
+  /** A lane's read has only the correlation id instead. */
+  metadata?: Record<string, unknown>;
+  correlation_id?: string | null;
   recorded_at: Date;
   stream_hash: number;
 }
@@ -356,7 +366,9 @@ export class EventStore {
 
   /**
    * One lane's events in (from, to], in log order, at most `limit`: those of the given types, and
-   * every event of the given stream types. `to` must come from an earlier read of the store.
+   * every event of the given stream types. `to` must come from an earlier read of the store. As a
+   * projector needs them, in the shape a job carries: no event id (empty), and of the metadata
+   * only the correlation id.
    */
   async readLane(
     from: Checkpoint,
@@ -550,7 +562,7 @@ function toRecorded(row: EventRow, current: { type: string; schemaVersion: numbe
   return {
     position: row.position,
     transactionId: row.transaction_id,
-    eventId: row.event_id,
+    eventId: row.event_id ?? "",
     tenantId: row.tenant_id,
     streamId: row.stream_id,
     streamType: row.stream_type,
@@ -558,7 +570,7 @@ function toRecorded(row: EventRow, current: { type: string; schemaVersion: numbe
     type: current ? current.type : row.event_type,
     schemaVersion: current ? current.schemaVersion : row.schema_version,
     data: current ? current.data : row.data,
-    metadata: row.metadata,
+    metadata: row.metadata ?? (typeof row.correlation_id === "string" ? { correlationId: row.correlation_id } : {}),
     recordedAt: row.recorded_at,
     streamHash: row.stream_hash,
   };

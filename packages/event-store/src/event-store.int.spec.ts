@@ -374,8 +374,8 @@ describe("stream hash", () => {
   });
 });
 
-describe("readLane", () => {
-  it("reads one lane's wanted events in log order, in the shape a job carries", async () => {
+describe("delivery's reads (readLane, readAll lean)", () => {
+  it("read one lane's wanted events, or all events, in log order, in the shape a job carries", async () => {
     const streams = Array.from({ length: 8 }, () => ({ tenantId, streamType: "LaneTest", streamId: randomUUID() }));
     for (const [i, s] of streams.entries()) {
       await store.append(s, 0, [
@@ -402,5 +402,14 @@ describe("readLane", () => {
     expect(all.filter((e) => ours.has(e.streamId))).toHaveLength(16);
     for (const e of all.filter((x) => x.type === "LaneOther")) expect(e.metadata).toEqual({});
     expect(await store.readLane(START, head, { lane: 0, lanes: 1 }, { types: ["LaneProbe"], streamTypes: [] }, 3)).toHaveLength(3);
+    const lean = (await store.readAll(START, 100_000, { lean: true })).filter((e) => ours.has(e.streamId));
+    const full = (await store.readAll(START, 100_000)).filter((e) => ours.has(e.streamId));
+    expect(lean.map((e) => e.position)).toEqual(full.map((e) => e.position));
+    expect(lean.map((e) => ({ ...e, eventId: "", metadata: {} }))).toEqual(full.map((e) => ({ ...e, eventId: "", metadata: {} })));
+    for (const [i, e] of lean.entries()) {
+      expect(e.eventId).toBe("");
+      expect(full[i]!.eventId).not.toBe("");
+      expect(e.metadata).toEqual(e.type === "LaneProbe" ? { correlationId: full[i]!.metadata.correlationId } : {});
+    }
   });
 });

@@ -148,27 +148,29 @@ const EVENT_COLUMNS = `e.position::text AS position, e.transaction_id::text AS t
        e.tenant_id, e.stream_id, e.stream_type, e.stream_version, e.event_type, e.schema_version,
        e.data, e.metadata, e.recorded_at, e.stream_hash`;
 
+// What delivery reads (the publisher, a projector catching up, a rebuild): what a job carries, no
+// more. No event id, and of the metadata only the correlation id: a third less for Node to parse
+// per event, and less for PostgreSQL to send.
+const DELIVERY_COLUMNS = `e.position::text AS position, e.transaction_id::text AS transaction_id,
+       e.tenant_id, e.stream_id, e.stream_type, e.stream_version, e.event_type, e.schema_version,
+       e.data, e.metadata->>'correlationId' AS correlation_id, e.recorded_at, e.stream_hash`;
+
 // The safe watermark: every transaction below the oldest one still running has ended, so nothing
 // can appear below it later. Resuming by the pair keeps events of a late-committing transaction.
-const READ_ALL_SQL = `
-SELECT ${EVENT_COLUMNS}
+const readAllSql = (columns: string) => `
+SELECT ${columns}
 FROM events e
 WHERE (e.transaction_id, e.position) > ($1::bigint, $2::bigint)
   AND e.transaction_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
 ORDER BY e.transaction_id, e.position
 LIMIT $3::int`;
+const READ_ALL_SQL = readAllSql(EVENT_COLUMNS);
+const READ_ALL_LEAN_SQL = readAllSql(DELIVERY_COLUMNS);
 
 // A lane's events in (from, to]: all committed (`to` was read below the watermark, which only
 // moves forward), so no watermark test; the lane and the wanted events filtered in SQL.
-// What a projector reads when it catches up: what a job carries, no more. No event id, and of the
-// metadata only the correlation id: a third less for Node to parse per event, and less for
-// PostgreSQL to send.
-const LANE_COLUMNS = `e.position::text AS position, e.transaction_id::text AS transaction_id,
-       e.tenant_id, e.stream_id, e.stream_type, e.stream_version, e.event_type, e.schema_version,
-       e.data, e.metadata->>'correlationId' AS correlation_id, e.recorded_at, e.stream_hash`;
-
 const READ_LANE_SQL = `
-SELECT ${LANE_COLUMNS}
+SELECT ${DELIVERY_COLUMNS}
 FROM events e
 WHERE (e.transaction_id, e.position) > ($1::bigint, $2::bigint)
   AND (e.transaction_id, e.position) <= ($3::bigint, $4::bigint)
@@ -222,7 +224,7 @@ ON CONFLICT (tenant_id, stream_id, schema_version) DO UPDATE
 interface EventRow {
   position: string;
   transaction_id: string;
-  /** Absent from a lane's read (LANE_COLUMNS), as from a job. */
+  /** Absent from delivery's reads (DELIVERY_COLUMNS), as from a job. */
   event_id?: string;
   tenant_id: string;
   stream_id: string;
@@ -231,7 +233,7 @@ interface EventRow {
   event_type: string;
   schema_version: number;
   data: unknown;
-  /** A lane's read has only the correlation id instead. */
+  /** Delivery's reads have only the correlation id instead. */
   metadata?: Record<string, unknown>;
   correlation_id?: string | null;
   recorded_at: Date;
@@ -261,6 +263,8 @@ export interface EventStoreOptions {
 export interface ReadOptions {
   raw?: boolean;
   stored?: boolean;
+  /** As delivery needs them (a job's shape): no event id (empty), of the metadata only the correlation id. */
+  lean?: boolean;
 }
 
 const identity: Upcast = (stored) => stored;
@@ -357,8 +361,8 @@ export class EventStore {
   /** Events of all streams after `after`, below the safe watermark, in log order; `raw` keeps the stored form. */
   async readAll(after: Checkpoint, limit: number, options: ReadOptions = {}): Promise<RecordedEvent[]> {
     const result = await this.pool.query<EventRow>({
-      name: "es_read_all",
-      text: READ_ALL_SQL,
+      name: options.lean ? "es_read_all_lean" : "es_read_all",
+      text: options.lean ? READ_ALL_LEAN_SQL : READ_ALL_SQL,
       values: [after.transactionId, after.position, limit],
     });
     return this.recorded(result.rows, options);

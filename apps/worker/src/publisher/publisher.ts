@@ -280,7 +280,7 @@ export class Publisher {
   private async publishBatch(): Promise<number> {
     const prev = this.checkpoint;
     if (!prev) return 0;
-    const events = await this.options.eventStore.readAll(prev, this.options.batchSize, { raw: true });
+    const events = await this.options.eventStore.readAll(prev, this.options.batchSize, { raw: true, lean: true });
     if (events.length === 0) return 0;
     if (events.length === this.options.batchSize && (await this.jumpBacklog(events))) return events.length;
     const last = checkpointOf(events[events.length - 1]!);

@@ -137,12 +137,12 @@ export async function buildShadow(
   let read = 0;
   let applied = 0;
   let lastReport = started;
-  let next = eventStore.readAll(checkpoint, chunk);
+  let next = eventStore.readAll(checkpoint, chunk, { lean: true });
   for (;;) {
     const events = await next;
     if (events.length === 0) break;
     checkpoint = { transactionId: events[events.length - 1]!.transactionId, position: events[events.length - 1]!.position };
-    next = eventStore.readAll(checkpoint, chunk);
+    next = eventStore.readAll(checkpoint, chunk, { lean: true });
     next.catch(() => undefined); // awaited on the next turn; avoids an unhandled rejection meanwhile
     const stop = options.abort?.();
     if (stop) throw new Error(`rebuild of ${projection.name} stopped: ${stop}`);
@@ -466,7 +466,7 @@ async function swap(options: RebuildOptions, shadow: ShadowBuild): Promise<{ che
     let applied = 0;
     const appliedPerLane = [...shadow.appliedPerLane];
     for (;;) {
-      const events = await eventStore.readAll(checkpoint, chunk);
+      const events = await eventStore.readAll(checkpoint, chunk, { lean: true });
       if (events.length === 0) break;
       const batch = events.filter((e) => wants(projection, e));
       await applyBatch(client, projection, batch, shadow.tables);

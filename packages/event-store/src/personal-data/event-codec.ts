@@ -200,14 +200,15 @@ export class EventCodec {
     };
     return events.map((e, i) => {
       const aad = aadOf[i];
-      const data = aad === null || aad === undefined ? e.data : this.openData(e.data, pathsOf[i]!, openerOf(aad));
+      // Opened on first read: an aggregate that folds a long stream never reads a personal field.
+      const data = aad === null || aad === undefined ? e.data : mapPersonalDataLazily(e.data, pathsOf[i]!, openerOf(aad));
       return shape === "current" ? this.rules.upcast({ type: e.type, schemaVersion: e.schemaVersion, data }) : { type: e.type, schemaVersion: e.schemaVersion, data };
     });
   }
 
   /**
    * The opener of one stream's sealed values: its key from the cache, else read (one query) only
-   * when `holdsSealed` says that some of the events at hand need it; erasing when the key is gone.
+   * when `holdsSealed` says that some of the events at hand need it (see `openerFor`).
    */
   async streamOpener(stream: StreamKeyRef, holdsSealed: () => boolean): Promise<LazyOpener> {
     const entry = this.keys.cached(stream.tenantId, stream.streamId) ?? (holdsSealed() ? (await this.keys.entries([stream])).get(streamAad(stream.tenantId, stream.streamId)) : undefined);
@@ -223,13 +224,7 @@ export class EventCodec {
   /** One stored event of a stream opened with the stream's opener (values opened on first read) and upcast. */
   openWith(opener: LazyOpener, type: string, schemaVersion: number, data: unknown): OpenedEvent {
     const paths = this.rules.personalData(type, schemaVersion);
-    return this.rules.upcast({ type, schemaVersion, data: paths.length === 0 ? data : this.openData(data, paths, opener) });
-  }
-
-  /** One event's data with its sealed values opened on first read (erased without the stream's key). */
-  private openData(data: unknown, paths: readonly string[], opener: LazyOpener): unknown {
-    // Opened on first read: an aggregate that folds a long stream never reads a personal field.
-    return mapPersonalDataLazily(data, paths, opener);
+    return this.rules.upcast({ type, schemaVersion, data: paths.length === 0 ? data : mapPersonalDataLazily(data, paths, opener) });
   }
 
   private hasPersonalValue(e: NewEvent): boolean {

@@ -383,9 +383,13 @@ describe("delivery's reads (readLane, readAll lean)", () => {
         { type: "LaneOther", schemaVersion: 1, data: { i }, metadata: { userId: "u" } },
       ]);
     }
-    const head = (await store.readableHead())!;
-    const byLane = await Promise.all([0, 1].map((lane) => store.readLane(START, head, { lane, lanes: 2 }, { types: ["LaneProbe"], streamTypes: [] }, 100)));
     const ours = new Set<string>(streams.map((s) => s.streamId));
+    // The safe watermark is the cluster's: a transaction open in another database (tests run
+    // side by side) holds it back, so wait until all 16 are readable, then take the head.
+    const head = await eventually(async () =>
+      (await store.readAll(START, 100_000)).filter((e) => ours.has(e.streamId)).length === 16 ? ((await store.readableHead()) ?? undefined) : undefined,
+    );
+    const byLane = await Promise.all([0, 1].map((lane) => store.readLane(START, head, { lane, lanes: 2 }, { types: ["LaneProbe"], streamTypes: [] }, 100)));
     byLane.forEach((events, lane) => {
       for (const e of events) expect(e.streamHash % 2).toBe(lane);
       expect(events.map((e) => BigInt(e.position))).toEqual(events.map((e) => BigInt(e.position)).sort((a, b) => (a < b ? -1 : 1)));

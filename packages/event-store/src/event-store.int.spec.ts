@@ -215,6 +215,23 @@ describe("snapshots", () => {
     expect((await store.load(s, 2)).snapshot).toEqual({ version: 1, schemaVersion: 2, state: { shape: 2 } });
   });
 
+  it("loads a stream longer than one row of events (they come in rows of 100): each event once, in order", async () => {
+    const s = stream();
+    const versions = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    await store.append(s, 0, versions(1, 250).map(event));
+    const whole = await store.load(s, 1);
+    expect(whole.head).toBe(250);
+    expect(whole.events).toEqual(versions(1, 250).map((n) => ({ streamVersion: n, type: "Happened", data: { n } })));
+    // From a cached version and from a snapshot that fall inside a row, and at a row's edge.
+    expect((await store.load(s, 1, 137)).events.map((e) => e.streamVersion)).toEqual(versions(138, 250));
+    expect((await store.load(s, 1, 200)).events.map((e) => e.streamVersion)).toEqual(versions(201, 250));
+    await store.saveSnapshot(s, 199, 1, { at: 199 });
+    const fromSnapshot = await store.load(s, 1);
+    expect(fromSnapshot.snapshot).toMatchObject({ version: 199 });
+    expect(fromSnapshot.events.map((e) => e.streamVersion)).toEqual(versions(200, 250));
+    expect((await store.load(s, 1, 250)).events).toEqual([]);
+  });
+
   it("never lets an older snapshot overwrite a newer one", async () => {
     const s = stream();
     await store.append(s, 0, [event(1), event(2)]);

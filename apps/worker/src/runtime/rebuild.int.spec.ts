@@ -125,13 +125,17 @@ describe("projections rebuild", () => {
 
     const loop = queryLoop(readers, minimum, searchers);
     const outputs: string[] = [];
-    for (const p of projections) {
-      const result = await runProjectionsCli(["rebuild", p.name], stack.workerEnv());
-      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
-      expect(result.stdout).toMatch(/rebuilt .*events\/s/);
-      outputs.push(result.stdout.trim().split("\n").at(-1)!);
+    let seen: Awaited<ReturnType<typeof loop.stop>>;
+    try {
+      for (const p of projections) {
+        const result = await runProjectionsCli(["rebuild", p.name], stack.workerEnv());
+        expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+        expect(result.stdout).toMatch(/rebuilt .*events\/s/);
+        outputs.push(result.stdout.trim().split("\n").at(-1)!);
+      }
+    } finally {
+      seen = await loop.stop(); // a failed rebuild must not leave the readers running (the test then hung)
     }
-    const seen = await loop.stop();
     console.info(outputs.join("\n"));
     expect(seen.errors).toEqual([]);
     expect(seen.shortfalls).toEqual([]);

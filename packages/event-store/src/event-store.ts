@@ -206,30 +206,32 @@ const LOAD_CHUNK_EVENTS = 100;
 // all but the events, then one row per chunk of events (`chunk_from` the version before it), each
 // a comma-separated list of event texts that the store joins into one JSON text and parses once.
 // Every chunk is an index range scan, so it comes in version order without a sort.
-const LOAD_SQL_TEMPLATE = `
+function loadSql(withKey: boolean): string {
+  // With encryption: the stream's data key in the same round trip (a cold command stays two).
+  const keyColumns = withKey ? `,\n    k.key_id, k.wrapped_key, (k.stream_id IS NOT NULL) AS has_key_row` : "";
+  const keyJoin = withKey ? `\n  LEFT JOIN data_keys k ON k.tenant_id = $1::text AND k.stream_id = $2::uuid` : "";
+  const keyNulls = withKey ? ", NULL, NULL, NULL" : "";
+  return `
 WITH loaded AS (
   SELECT s.version AS snapshot_version, s.schema_version AS snapshot_schema_version, s.state::text AS state,
     coalesce((SELECT max(stream_version) FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid), 0) AS head,
-    (SELECT stream_type FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid AND stream_version = 1) AS stream_type%KEY%
+    (SELECT stream_type FROM events WHERE tenant_id = $1::text AND stream_id = $2::uuid AND stream_version = 1) AS stream_type${keyColumns}
   FROM (SELECT 1) AS one
   LEFT JOIN snapshots s
     ON s.tenant_id = $1::text AND s.stream_id = $2::uuid AND s.schema_version = $3::int
-   AND s.version > $4::int AND $5::bool%KEY_JOIN%
+   AND s.version > $4::int AND $5::bool${keyJoin}
 )
 SELECT *, NULL::int AS chunk_from, NULL::text AS events FROM loaded
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL%KEY_NULLS%, c.chunk_from,
+SELECT NULL, NULL, NULL, NULL, NULL${keyNulls}, c.chunk_from,
   (SELECT string_agg(${STREAM_EVENT_JSON}, ',')
      FROM events e
     WHERE e.tenant_id = $1::text AND e.stream_id = $2::uuid
       AND e.stream_version > c.chunk_from AND e.stream_version <= c.chunk_from + ${LOAD_CHUNK_EVENTS})
 FROM loaded, generate_series(coalesce(loaded.snapshot_version, $4::int), loaded.head - 1, ${LOAD_CHUNK_EVENTS}) AS c(chunk_from)`;
-
-const LOAD_SQL = LOAD_SQL_TEMPLATE.replace("%KEY%", "").replace("%KEY_JOIN%", "").replace("%KEY_NULLS%", "");
-// With encryption: the stream's data key in the same round trip (a cold command stays two).
-const LOAD_WITH_KEY_SQL = LOAD_SQL_TEMPLATE.replace("%KEY%", `,\n    k.key_id, k.wrapped_key, (k.stream_id IS NOT NULL) AS has_key_row`)
-  .replace("%KEY_JOIN%", `\n  LEFT JOIN data_keys k ON k.tenant_id = $1::text AND k.stream_id = $2::uuid`)
-  .replace("%KEY_NULLS%", ", NULL, NULL, NULL");
+}
+const LOAD_SQL = loadSql(false);
+const LOAD_WITH_KEY_SQL = loadSql(true);
 
 const SAVE_SNAPSHOT_SQL = `
 INSERT INTO snapshots (tenant_id, stream_id, stream_type, version, schema_version, state)

@@ -93,8 +93,11 @@ export async function beginAndLockLane(client: pg.ClientBase, projection: string
   };
 }
 
-/** Moves the lane's checkpoint, counts what was applied and parked (null: unchanged), and commits. */
-export async function advanceLaneAndCommit(
+/**
+ * Moves the lane's checkpoint and counts what was applied and parked (null: unchanged), inside the
+ * lane's transaction (its row is locked since BEGIN, so the order within the transaction is free).
+ */
+export async function advanceLane(
   client: pg.ClientBase,
   projection: string,
   lane: number,
@@ -105,7 +108,6 @@ export async function advanceLaneAndCommit(
   if (!Number.isInteger(applied) || applied < 0) throw new Error(`bad count of applied events ${applied} for ${projection}/${lane}`);
   const parked = parkedStreams === null ? null : Math.max(0, Math.floor(parkedStreams));
   await client.query({ name: "lane_advance", text: ADVANCE_LANE_SQL, values: [projection, lane, checkpoint.transactionId, checkpoint.position, applied, parked] });
-  await client.query("COMMIT");
 }
 
 /** Stops a projection (all its lanes); returns false if it was not active (already stopped). */

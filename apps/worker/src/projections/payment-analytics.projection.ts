@@ -1,7 +1,7 @@
 import type { FamilyEvent, PaymentMethod } from "@coop/domain";
 import type { RecordedEvent } from "@coop/event-store";
 import { dayNumber, describeEvent } from "./fold";
-import { ident, insertNewRows, upsertRows, type Column } from "./sql";
+import { ident, prepared, toColumns, unnestSource, type Column } from "./sql";
 import { tableName, type ProjectionDefinition } from "./types";
 
 /** What one payment contributes to its month. */
@@ -101,11 +101,11 @@ export function accumulatePayments(events: readonly RecordedEvent[]): PaymentDel
   return deltas;
 }
 
-const MONTH_COLUMNS: Column[] = [
+/** A month's increments as apply passes them; families_paid is counted in the statement. */
+const MONTH_INPUT_COLUMNS: Column[] = [
   { name: "tenant_id", type: "text" },
   { name: "month", type: "date" },
   { name: "payment_count", type: "int" },
-  { name: "families_paid", type: "int" },
   { name: "revenue_cents", type: "bigint" },
   { name: "paid_on_time", type: "int" },
   { name: "paid_late", type: "int" },
@@ -126,6 +126,58 @@ const METHOD_COLUMNS: Column[] = [
 ];
 
 const add = (column: string) => `t.${ident(column)} + EXCLUDED.${ident(column)}`;
+const columnList = (columns: readonly Column[]) => columns.map((c) => ident(c.name)).join(", ");
+
+/**
+ * The whole batch in one statement. A family counts once per month: only the (month, family)
+ * pairs actually inserted add to families_paid. The month and method rows are shared by every lane
+ * of this projection (each lane applies at once): their row locks are taken late (this is the
+ * last statement before the lane's commit, so they are held for as little as possible) and in one
+ * order for all (the methods, then the months, each in key order), so that two lanes never wait
+ * for each other in a cycle.
+ */
+function applyStatement(months: string, families: string, methods: string): string {
+  const key = `${months}\u0000${families}\u0000${methods}`;
+  let text = applyStatements.get(key);
+  if (text === undefined) {
+    text = applyStatementText(months, families, methods);
+    applyStatements.set(key, text);
+  }
+  return text;
+}
+const applyStatements = new Map<string, string>();
+
+function applyStatementText(months: string, families: string, methods: string): string {
+  const familiesAt = 1;
+  const monthsAt = familiesAt + FAMILY_COLUMNS.length;
+  const methodsAt = monthsAt + MONTH_INPUT_COLUMNS.length;
+  const monthValues = MONTH_INPUT_COLUMNS.map((c) => `u.${ident(c.name)}`);
+  monthValues.splice(3, 0, "coalesce(f.n, 0)");
+  return `
+WITH inserted_families AS (
+  INSERT INTO ${ident(families)} (${columnList(FAMILY_COLUMNS)})
+  SELECT * FROM ${unnestSource(FAMILY_COLUMNS, familiesAt)}
+  ON CONFLICT DO NOTHING
+  RETURNING tenant_id, month
+), new_families AS (
+  SELECT tenant_id, month, count(*)::int AS n FROM inserted_families GROUP BY tenant_id, month
+), added_methods AS (
+  INSERT INTO ${ident(methods)} AS t (${columnList(METHOD_COLUMNS)})
+  SELECT * FROM ${unnestSource(METHOD_COLUMNS, methodsAt)}
+  ON CONFLICT (tenant_id, month, method) DO UPDATE SET count = ${add("count")}, amount_cents = ${add("amount_cents")}
+  RETURNING 1
+)
+INSERT INTO ${ident(months)} AS t (tenant_id, month, payment_count, families_paid, revenue_cents, paid_on_time, paid_late, total_days_late, updated_at)
+SELECT ${monthValues.join(", ")}
+FROM ${unnestSource(MONTH_INPUT_COLUMNS, monthsAt)}
+LEFT JOIN new_families f ON f.tenant_id = u.tenant_id AND f.month = u.month
+WHERE (SELECT count(*) FROM added_methods) >= 0
+ORDER BY u.tenant_id, u.month
+ON CONFLICT (tenant_id, month) DO UPDATE SET
+  payment_count = ${add("payment_count")}, families_paid = ${add("families_paid")}, revenue_cents = ${add("revenue_cents")},
+  paid_on_time = ${add("paid_on_time")}, paid_late = ${add("paid_late")}, total_days_late = ${add("total_days_late")},
+  updated_at = greatest(t.updated_at, EXCLUDED.updated_at)`; // lanes commit in any order
+}
 
 /** A map's values in the order of its keys (mapped when `as` is given). */
 function inKeyOrder<V, R = V>(map: ReadonlyMap<string, V>, as?: (value: V, key: string) => R): R[] {
@@ -144,49 +196,20 @@ export const paymentAnalyticsProjection: ProjectionDefinition = {
   async apply(client, events, tables) {
     if (events.length === 0) return;
     const deltas = accumulatePayments(events);
-
-    // A family counts once per month: only the pairs actually inserted add to families_paid.
-    // Lanes of this projection write the same month rows at once: every statement takes its row
-    // locks in key order, so that two of them never wait for each other in a cycle.
-    const inserted = await insertNewRows<{ tenant_id: string; month: string }>(
-      client,
-      tableName(tables, "payment_month_families"),
-      FAMILY_COLUMNS,
-      inKeyOrder(deltas.families),
-      "tenant_id, month::text AS month",
-    );
-    const newFamilies = new Map<string, number>();
-    for (const r of inserted) {
-      const key = `${r.tenant_id}\u0000${r.month}`;
-      newFamilies.set(key, (newFamilies.get(key) ?? 0) + 1);
-    }
-
-    const monthRows = inKeyOrder(deltas.months, (m, key) => [
+    const families = inKeyOrder(deltas.families);
+    const monthRows = inKeyOrder(deltas.months, (m) => [
       m.tenantId,
       m.month,
       m.paymentCount,
-      newFamilies.get(key) ?? 0,
       String(m.revenueCents),
       m.paidOnTime,
       m.paidLate,
       String(m.totalDaysLate),
       m.updatedAt.toISOString(),
     ]);
-    await upsertRows(client, tableName(tables, "payment_months"), MONTH_COLUMNS, monthRows, ["tenant_id", "month"], {
-      payment_count: add("payment_count"),
-      families_paid: add("families_paid"),
-      revenue_cents: add("revenue_cents"),
-      paid_on_time: add("paid_on_time"),
-      paid_late: add("paid_late"),
-      total_days_late: add("total_days_late"),
-      updated_at: "greatest(t.updated_at, EXCLUDED.updated_at)", // lanes commit in any order
-    });
-
     const methodRows = inKeyOrder(deltas.methods, (m) => [m.tenantId, m.month, m.method, m.count, String(m.amountCents)]);
-    await upsertRows(client, tableName(tables, "payment_month_methods"), METHOD_COLUMNS, methodRows, ["tenant_id", "month", "method"], {
-      count: add("count"),
-      amount_cents: add("amount_cents"),
-    });
+    const text = applyStatement(tableName(tables, "payment_months"), tableName(tables, "payment_month_families"), tableName(tables, "payment_month_methods"));
+    await client.query(prepared(text, [...toColumns(FAMILY_COLUMNS, families), ...toColumns(MONTH_INPUT_COLUMNS, monthRows), ...toColumns(METHOD_COLUMNS, methodRows)]));
   },
 };
 

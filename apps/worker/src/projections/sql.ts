@@ -35,7 +35,7 @@ export function prepared(text: string, values: unknown[]): pg.QueryConfig {
 }
 
 /** Row-major values to one array per column, as unnest() wants them. */
-function toColumns(columns: readonly Column[], rows: readonly (readonly unknown[])[]): unknown[][] {
+export function toColumns(columns: readonly Column[], rows: readonly (readonly unknown[])[]): unknown[][] {
   const arrays = columns.map(() => new Array<unknown>(rows.length));
   rows.forEach((row, r) => {
     if (row.length !== columns.length) throw new Error(`row ${r} has ${row.length} values for ${columns.length} columns`);
@@ -44,7 +44,8 @@ function toColumns(columns: readonly Column[], rows: readonly (readonly unknown[
   return arrays;
 }
 
-function unnestSource(columns: readonly Column[], firstParam = 1): string {
+/** `unnest($n::type[], ...) AS u(columns)`: rows passed as one array per column, from parameter `firstParam`. */
+export function unnestSource(columns: readonly Column[], firstParam = 1): string {
   const args = columns.map((c, i) => `$${i + firstParam}::${c.type}[]`).join(", ");
   return `unnest(${args}) AS u(${columns.map((c) => ident(c.name)).join(", ")})`;
 }
@@ -76,24 +77,6 @@ export async function upsertRows(
 /** EXCLUDED.col for every non-key column: the row is replaced as a whole. */
 export function replaceAll(columns: readonly Column[], keys: readonly string[]): Record<string, string> {
   return Object.fromEntries(columns.filter((c) => !keys.includes(c.name)).map((c) => [c.name, `EXCLUDED.${ident(c.name)}`]));
-}
-
-/** INSERT ... ON CONFLICT DO NOTHING RETURNING the given columns of the rows actually inserted. */
-export async function insertNewRows<R extends pg.QueryResultRow>(
-  client: pg.ClientBase,
-  table: string,
-  columns: readonly Column[],
-  rows: readonly (readonly unknown[])[],
-  /** SQL select list, e.g. `tenant_id, month::text AS month`. */
-  returning: string,
-): Promise<R[]> {
-  if (rows.length === 0) return [];
-  const text =
-    `INSERT INTO ${ident(table)} (${columns.map((c) => ident(c.name)).join(", ")}) ` +
-    `SELECT * FROM ${unnestSource(columns)} ON CONFLICT DO NOTHING ` +
-    `RETURNING ${returning}`;
-  const result = await client.query<R>(prepared(text, toColumns(columns, rows)));
-  return result.rows;
 }
 
 /** Rows whose key is among `keys`, in one query. */

@@ -137,26 +137,12 @@ const columnList = (columns: readonly Column[]) => columns.map((c) => ident(c.na
  * for each other in a cycle.
  */
 function applyStatement(months: string, families: string, methods: string): string {
-  const key = `${months}\u0000${families}\u0000${methods}`;
-  let text = applyStatements.get(key);
-  if (text === undefined) {
-    text = applyStatementText(months, families, methods);
-    applyStatements.set(key, text);
-  }
-  return text;
-}
-const applyStatements = new Map<string, string>();
-
-function applyStatementText(months: string, families: string, methods: string): string {
-  const familiesAt = 1;
-  const monthsAt = familiesAt + FAMILY_COLUMNS.length;
+  const monthsAt = 1 + FAMILY_COLUMNS.length;
   const methodsAt = monthsAt + MONTH_INPUT_COLUMNS.length;
-  const monthValues = MONTH_INPUT_COLUMNS.map((c) => `u.${ident(c.name)}`);
-  monthValues.splice(3, 0, "coalesce(f.n, 0)");
   return `
 WITH inserted_families AS (
   INSERT INTO ${ident(families)} (${columnList(FAMILY_COLUMNS)})
-  SELECT * FROM ${unnestSource(FAMILY_COLUMNS, familiesAt)}
+  SELECT * FROM ${unnestSource(FAMILY_COLUMNS, 1)}
   ON CONFLICT DO NOTHING
   RETURNING tenant_id, month
 ), new_families AS (
@@ -168,7 +154,7 @@ WITH inserted_families AS (
   RETURNING 1
 )
 INSERT INTO ${ident(months)} AS t (tenant_id, month, payment_count, families_paid, revenue_cents, paid_on_time, paid_late, total_days_late, updated_at)
-SELECT ${monthValues.join(", ")}
+SELECT u.tenant_id, u.month, u.payment_count, coalesce(f.n, 0), u.revenue_cents, u.paid_on_time, u.paid_late, u.total_days_late, u.updated_at
 FROM ${unnestSource(MONTH_INPUT_COLUMNS, monthsAt)}
 LEFT JOIN new_families f ON f.tenant_id = u.tenant_id AND f.month = u.month
 WHERE (SELECT count(*) FROM added_methods) >= 0

@@ -229,8 +229,8 @@ export class LaneProjector {
         parkedStreams = locked.lane.parkedStreams + parkedNow;
         events = events.filter((e) => !failures.some((f) => f.events.includes(e)));
       }
+      await advanceLane(client, this.projection.name, lane, next, events.length, parkedStreams);
     }
-    if (isolate !== null) await advanceLane(client, this.projection.name, lane, next, events.length, parkedStreams);
     await client.query("COMMIT");
     const commit: LaneCommit = { lane, version: locked.projection.version, lanes: locked.projection.lanes, checkpoint: next, events };
     return { done: compareCheckpoints(next, job.last) >= 0, fromStore, applied: events.length, parked: parkedNow, checkpoint: next, commit };

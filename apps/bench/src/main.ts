@@ -19,7 +19,7 @@ import { medianOfRuns, perThousand, round, timeMsOf } from "./stats";
 import { appendRaw, appendThroughEventStore, SHAPES } from "./workloads/append";
 import { catchUp, eventsAppliedByProjections, waitForProjections } from "./workloads/catchup";
 import { encryptionCost, encryptionStores } from "./workloads/encryption";
-import { commandE2e, enrollFamilies, familyByIdThroughput, pairedQueryLatencies, projectionLag, queryLatencies } from "./workloads/gateway";
+import { commandE2e, enrollFamilies, familyByIdThroughput, familyDetailChanges, pairedQueryLatencies, projectionLag, queryLatencies } from "./workloads/gateway";
 import { readYourWrites, subscriptionFanout } from "./workloads/frontends";
 import { populate } from "./workloads/population";
 import { replayVsSnapshot, writeLongStream } from "./workloads/replay";
@@ -292,7 +292,7 @@ try {
       }
     }
     for (let run = 0; run < (wanted("projection_lag") ? runs : 0); run++) {
-      const { result, workerCpuMsPer1000Events, postgres } = await withWorkerCpu(() => projectionLag(client, pool, tenantId, families));
+      const { result, workerCpuMsPer1000Events, postgres } = await withWorkerCpu(() => projectionLag(client, pool, tenantId, families, 500, 20, { changes: familyDetailChanges(env) }));
       record("projection_lag", { ...result.figures, workerCpuMsPer1000Events, ...postgres });
       if (run === 0) lagSeries = result.series;
       log(`bench: projection_lag run ${run + 1}/${runs} done`);

@@ -15,7 +15,7 @@ import { AppProcess, benchToken, type StackEnv } from "../stack";
 import { perThousand, round, runConcurrent } from "../stats";
 import { eventsAppliedByProjections } from "./catchup";
 import { appendFamilyPart, EVENTS_PER_FAMILY } from "./family-history";
-import { projectionLag } from "./gateway";
+import { familyDetailChanges, projectionLag } from "./gateway";
 
 export const PROJECTION_NAMES = projections.map((p) => p.name);
 const GATE = "bench-gate";
@@ -205,6 +205,7 @@ async function liveLag(env: StackEnv, pool: Pool, tenantId: string, families: st
     // the lags seen, the receipts still pending, and why commands failed, if they did.
     let firstError: string | null = null;
     const { figures } = await projectionLag(client, pool, tenantId, families, LAG_RATE, 20, {
+      changes: familyDetailChanges(env),
       behind: "report",
       onError: (error) => {
         firstError ??= error instanceof Error ? error.message : String(error);

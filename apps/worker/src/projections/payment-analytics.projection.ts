@@ -134,7 +134,8 @@ const columnList = (columns: readonly Column[]) => columns.map((c) => ident(c.na
  * of this projection (each lane applies at once): their row locks are taken late (this is the
  * last statement before the lane's commit, so they are held for as little as possible) and in one
  * order for all (the methods, then the months, each in key order), so that two lanes never wait
- * for each other in a cycle.
+ * for each other in a cycle. PostgreSQL runs data-modifying CTEs in no set order: the months' read
+ * of `new_families` and of `added_methods` (a condition that is always true) is what puts them last.
  */
 function applyStatement(months: string, families: string, methods: string): string {
   const monthsAt = 1 + FAMILY_COLUMNS.length;
